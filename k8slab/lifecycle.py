@@ -1,0 +1,88 @@
+"""The lab's lifecycle, one function per task: render, boot, status, destroy, ssh.
+
+tasks.py only parses arguments and calls these.
+"""
+from __future__ import annotations
+
+import time
+
+from . import state, ui
+from .config import load_lab
+from .providers import resolve_provider
+from .render import write_vagrantfile
+from .ssh import forget_ssh_config, open_connections, ssh_targets
+from .vagrant import Vagrant
+
+
+def load(config_path):
+    """Load and validate the lab file; a bad file raises ConfigError before anything runs."""
+    from .config import default_config_path
+    return load_lab(config_path or default_config_path())
+
+
+def render(lab) -> tuple:
+    provider = resolve_provider(lab)
+    path, changed = write_vagrantfile(lab, provider)
+    return path, changed, provider
+
+
+def boot(lab) -> float:
+    """Render, then bring every VM up in one Vagrant call; returns the seconds it took."""
+    path, _, provider = render(lab)
+    vagrant = Vagrant(lab)
+    start = time.monotonic()
+    ui.info(f"Booting {len(lab.nodes)} VMs with {provider} (Vagrant's output: {vagrant.log_path})")
+    with ui.BootProgress([n.name for n in lab.nodes]) as progress:
+        vagrant.up(provider, on_event=progress.event)
+    forget_ssh_config(lab)  # a recreated VM may have a new address or key
+    elapsed = time.monotonic() - start
+    ui.info(f"VMs up in {elapsed:.0f}s")
+    return elapsed
+
+
+def status(lab) -> dict:
+    vagrant = Vagrant(lab)
+    if not (vagrant.root / "Vagrantfile").exists():
+        render(lab)
+    states = vagrant.status()
+    ui.table(f"lab {lab.name}", ["node", "roles", "ip", "state"],
+             [(n.name, ",".join(n.roles), n.ip, states.get(n.name, "unknown")) for n in lab.nodes])
+    applied = state.applied_stages(lab)
+    ui.info(f"stages applied: {', '.join(applied) if applied else 'none'}")
+    return states
+
+
+def destroy(lab) -> bool:
+    """Destroy this lab's VMs (and the networks Vagrant made for them). False if there was nothing."""
+    vagrant = Vagrant(lab)
+    if not (vagrant.root / "Vagrantfile").exists():
+        render(lab)
+    if not vagrant.created():
+        ui.info(f"lab {lab.name}: nothing to destroy")
+        state.forget(lab)
+        return False
+    vagrant.destroy()
+    forget_ssh_config(lab)
+    state.forget(lab)
+    ui.info(f"lab {lab.name}: destroyed")
+    return True
+
+
+def ssh_command(lab, node_name: str, command: str) -> int:
+    """Run one command on a node over the lab's SSH settings; returns its exit code."""
+    node = lab.node(node_name)
+    conn = open_connections(lab, Vagrant(lab), only=[node.name])[node.name]
+    try:
+        result = conn.run(command, hide=False, warn=True, pty=False)
+        return result.exited
+    finally:
+        conn.close()
+
+
+def ssh_argv(lab, node_name: str) -> list[str]:
+    """The plain ssh command line for an interactive session on a node."""
+    node = lab.node(node_name)
+    t = ssh_targets(lab, Vagrant(lab))[node.name]
+    return ["ssh", "-p", str(t.port), "-i", t.key_file, "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
+            f"{t.user}@{t.host}"]

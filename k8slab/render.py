@@ -1,0 +1,42 @@
+"""Render Vagrantfile.j2 for a lab into the lab's working folder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .workdir import ensure_workdir, write_if_changed
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "Vagrantfile.j2"
+BOOT_TIMEOUT = 1200  # seconds; QEMU without KVM needs several minutes for three guests
+
+
+def private_network_name(lab) -> str:
+    return f"{lab.name}-private"
+
+
+def render_vagrantfile(lab, provider: str) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE.parent)),
+        undefined=jinja2.StrictUndefined,  # a missing variable is a bug, never an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template(TEMPLATE.name).render(
+        lab_file=lab.path.name,
+        lab_name=lab.name,
+        provider=provider,
+        box=lab.box,
+        boot_timeout=BOOT_TIMEOUT,
+        nodes=lab.nodes,
+        netmask=str(lab.private_network.netmask),
+        private_network_name=private_network_name(lab),
+        libvirt=lab.libvirt,
+    )
+
+
+def write_vagrantfile(lab, provider: str) -> tuple[Path, bool]:
+    """Write the Vagrantfile into the lab folder; returns (path, changed)."""
+    path = ensure_workdir(lab) / "Vagrantfile"
+    return path, write_if_changed(path, render_vagrantfile(lab, provider))

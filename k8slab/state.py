@@ -1,0 +1,48 @@
+"""What has been done to a lab, kept in its folder (state.json), written atomically."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .platforms import STAGES
+from .workdir import ensure_workdir, write_atomic
+
+
+def _path(lab) -> Path:
+    return ensure_workdir(lab) / "state.json"
+
+
+def load_state(lab) -> dict:
+    path = _path(lab)
+    if not path.exists():
+        return {"stages": []}
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        # Written atomically, so this is a hand edit gone wrong: start over, provisioning is idempotent.
+        return {"stages": []}
+
+
+def save_state(lab, state: dict) -> None:
+    write_atomic(_path(lab), json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+
+def applied_stages(lab) -> list[str]:
+    return [s for s in STAGES if s in load_state(lab).get("stages", [])]
+
+
+def mark_applied(lab, stage: str) -> None:
+    state = load_state(lab)
+    state["stages"] = [s for s in STAGES if s in set(state.get("stages", [])) | {stage}]
+    save_state(lab, state)
+
+
+def set_value(lab, key: str, value) -> None:
+    state = load_state(lab)
+    state[key] = value
+    save_state(lab, state)
+
+
+def forget(lab) -> None:
+    """After destroy: nothing is applied any more."""
+    save_state(lab, {"stages": []})
