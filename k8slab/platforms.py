@@ -21,6 +21,8 @@ class Platform:
     etcd_conf: str                      # where the etcd service reads its KEY="value" settings
     packages: dict = field(default_factory=dict)  # role -> packages the base stage installs
     etcd_v2_flag: bool = False          # etcd >= 3.4 serves the v2 API only with ETCD_ENABLE_V2
+    package_manager: str = "yum"
+    time_service: str = "ntpd"
 
     def supports(self, stage: str) -> bool:
         return stage in self.stages
@@ -43,5 +45,7 @@ PLATFORMS = {
         etcd_conf="/etc/default/etcd",
         packages={"etcd": ["etcd-server", "etcd-client"]},
         etcd_v2_flag=True,
+        package_manager="apt",
+        time_service="systemd-timesyncd",
     ),
 }

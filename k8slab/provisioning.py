@@ -1,0 +1,117 @@
+"""Run the stages: nodes in parallel within a stage, a stage only after the previous one
+finished everywhere; a failing node stops, the others finish the stage, one report at the end.
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+from provision.stages import steps_for
+
+from . import state, ui
+from .errors import CommandError, ProvisionError
+from .remote import Host
+from .ssh import open_connections
+from .steps import Context
+from .vagrant import Vagrant
+from .workdir import ensure_workdir, write_atomic
+
+
+@dataclass
+class StepResult:
+    stage: str
+    node: str
+    step: str
+    result: str          # ok | changed | would change | failed
+    detail: str
+    seconds: float
+    commands: list
+    diff: str = ""
+
+
+def _run_node(stage, lab, node, host, dry_run):
+    """The stage's steps on one node, in order; stops at the node's first failure."""
+    ctx = Context(dry_run=dry_run)
+    results = []
+    try:
+        steps = steps_for(stage, lab, node, host)
+    except CommandError as e:
+        return results, e
+    for step in steps:
+        host.step = f"{stage}/{step.name}"
+        start = time.monotonic()
+        try:
+            plan = step.plan(host, ctx)
+            if plan.changes and not dry_run:
+                plan.apply()
+        except CommandError as e:
+            results.append(StepResult(stage, node.name, step.name, "failed", str(e.command),
+                                      time.monotonic() - start, []))
+            return results, e
+        outcome = "ok" if not plan.changes else ("would change" if dry_run else "changed")
+        results.append(StepResult(stage, node.name, step.name, outcome, plan.note,
+                                  time.monotonic() - start, plan.commands, plan.diff))
+    return results, None
+
+
+def _print_dry_run(results):
+    for r in results:
+        if not (r.diff or r.commands):
+            continue
+        ui.info(f"[bold]{r.node}[/bold] {r.stage}/{r.step}: {r.detail}")
+        if r.diff:
+            ui.console.print(r.diff, markup=False, highlight=False, end="")
+        for c in r.commands:
+            ui.console.print(f"  would run: {c}", markup=False, highlight=False)
+
+
+def provision(lab, stages, dry_run: bool = False, conns=None) -> list[StepResult]:
+    """Apply (or with dry_run, show) the stages; returns every step's result."""
+    workdir = ensure_workdir(lab)
+    conns = conns or open_connections(lab, Vagrant(lab))
+    hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
+    everything = []
+    try:
+        with ThreadPoolExecutor(max_workers=len(lab.nodes)) as pool:
+            for stage in stages:
+                start = time.monotonic()
+                futures = {n.name: pool.submit(_run_node, stage, lab, n, hosts[n.name], dry_run)
+                           for n in lab.nodes}
+                failures, results = [], []
+                for name, fut in futures.items():
+                    res, err = fut.result()
+                    results += res
+                    if err:
+                        failures.append(err)
+                everything += results
+                _report_stage(stage, results, time.monotonic() - start, dry_run)
+                if failures:
+                    _save_report(lab, everything, dry_run)
+                    raise ProvisionError(failures)
+                if not dry_run:
+                    state.mark_applied(lab, stage)
+    finally:
+        for c in conns.values():
+            c.close()
+    _save_report(lab, everything, dry_run)
+    changed = sum(r.result in ("changed", "would change") for r in everything)
+    verb = "would change" if dry_run else "changed"
+    ui.info(f"provision: {len(everything)} steps, {changed} {verb}, "
+            f"{len(everything) - changed} ok (stages: {', '.join(stages)})")
+    if dry_run:
+        _print_dry_run(everything)
+    return everything
+
+
+def _report_stage(stage, results, seconds, dry_run):
+    rows = [(r.node, r.step, r.result, f"{r.seconds:.1f}s", r.detail) for r in results]
+    ui.table(f"stage {stage} ({seconds:.1f}s){' — dry run' if dry_run else ''}",
+             ["node", "step", "result", "time", "detail"], rows)
+
+
+def _save_report(lab, results, dry_run):
+    name = "plan.json" if dry_run else "provision.json"
+    write_atomic(ensure_workdir(lab) / name,
+                 json.dumps([asdict(r) for r in results], indent=2) + "\n")

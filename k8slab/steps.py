@@ -1,0 +1,209 @@
+"""Provisioning steps: each reads the host, computes what differs, and changes only that.
+
+A step's plan() only reads. It returns a Plan: the unified diff and the commands that would
+run, and a function that applies them. An empty plan means "ok, nothing to do". Dry runs print
+plans; real runs apply them. Services restart only when a file they read changed (the
+stage's Context collects those services).
+"""
+from __future__ import annotations
+
+import difflib
+import shlex
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from .errors import CommandError
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "provision" / "scripts"
+WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
+
+
+@dataclass
+class Context:
+    """What earlier steps of the same stage on the same node decided."""
+    dry_run: bool = False
+    restart: set = field(default_factory=set)  # services whose files changed
+
+
+@dataclass
+class Plan:
+    commands: list = field(default_factory=list)   # what would run (for dry runs and reports)
+    diff: str = ""
+    apply: Optional[Callable[[], None]] = None
+    note: str = ""                                 # what was found, for the report
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.commands or self.diff)
+
+
+def _unified(path: str, old: str, new: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
+                                        f"{path} (now)", f"{path} (wanted)"))
+
+
+class Step:
+    name = "step"
+
+    def plan(self, host, ctx: Context) -> Plan:
+        raise NotImplementedError
+
+
+class FileStep(Step):
+    """Edit one file by a pure function of its current text (see provision/files.py)."""
+
+    def __init__(self, name, path, transform, restarts=(), mode="0644", package_hint=""):
+        self.name, self.path, self.transform = name, path, transform
+        self.restarts, self.mode, self.package_hint = tuple(restarts), mode, package_hint
+
+    def plan(self, host, ctx):
+        current = host.read(self.path)
+        if current is None and self.package_hint:
+            if ctx.dry_run:
+                return Plan(note=f"{self.path} does not exist yet (the base stage installs "
+                                 f"{self.package_hint}); diff shown once it does")
+            raise CommandError("file check", f"test -e {self.path}", 1,
+                               [f"{self.path} is missing: is package {self.package_hint} installed? "
+                                f"Run the base stage first (invoke provision --until base)."],
+                               host.log_path, host.name, host.step)
+        wanted = self.transform(current or "")
+        if wanted == current:
+            return Plan(note=f"{self.path} already as wanted")
+        ctx.restart.update(self.restarts)
+        return Plan(diff=_unified(self.path, current or "", wanted),
+                    apply=lambda: host.write(self.path, wanted, self.mode),
+                    note=f"{self.path} edited" + (f" (restarts {', '.join(self.restarts)})"
+                                                    if self.restarts else ""))
+
+
+def _systemctl_states(host, services) -> dict:
+    names = " ".join(services)
+    active = host.run(f"systemctl is-active {names}", check=False).stdout.split()
+    enabled = host.run(f"systemctl is-enabled {names}", check=False).stdout.split()
+    return {s: (a, e) for s, a, e in zip(services, active + [""] * len(services),
+                                         enabled + [""] * len(services))}
+
+
+class ServiceStep(Step):
+    """Services running and enabled; restarted when a file they read changed in this stage."""
+
+    def __init__(self, services, enable=True):
+        self.services, self.enable = list(services), enable
+        self.name = "services " + " ".join(self.services)
+
+    def plan(self, host, ctx):
+        states = _systemctl_states(host, self.services)
+        commands = []
+        for s in self.services:
+            active, enabled = states[s]
+            if active != "active":
+                commands.append(f"systemctl start {s}")
+            elif s in ctx.restart:
+                commands.append(f"systemctl restart {s}")
+            if self.enable and enabled not in ("enabled", "static", "generated", "indirect"):
+                commands.append(f"systemctl enable {s}")
+        ctx.restart.difference_update(self.services)
+        note = ", ".join(f"{s} {states[s][0]}/{states[s][1]}" for s in self.services)
+        return Plan(commands=commands, note=note,
+                    apply=lambda: [host.run(c) for c in commands])
+
+
+class RestartIfRunning(Step):
+    """At the end of a stage that edits files of services started later: restart those running."""
+
+    def __init__(self, services):
+        self.services = list(services)
+        self.name = "restart changed"
+
+    def plan(self, host, ctx):
+        wanted = [s for s in self.services if s in ctx.restart]
+        ctx.restart.difference_update(wanted)
+        if not wanted:
+            return Plan(note="no service files changed")
+        states = _systemctl_states(host, wanted)
+        commands = [f"systemctl restart {s}" for s in wanted if states[s][0] == "active"]
+        return Plan(commands=commands, note="not running yet: started by the start stage"
+                    if not commands else "", apply=lambda: [host.run(c) for c in commands])
+
+
+class PackageStep(Step):
+    """Packages installed (yum on centos7, apt on debian12); installs only the missing ones."""
+
+    def __init__(self, packages, manager):
+        self.packages, self.manager = list(packages), manager
+        self.name = "packages " + " ".join(self.packages)
+
+    def plan(self, host, ctx):
+        if self.manager == "yum":
+            query = "rpm -q --qf '%{NAME}\\n' " + " ".join(self.packages)
+        else:
+            query = "dpkg-query -W -f '${Package} ${Status}\\n' " + " ".join(self.packages)
+        out = host.run(query, check=False).stdout
+        if self.manager == "yum":
+            have = {line.strip() for line in out.splitlines() if "not installed" not in line}
+        else:
+            have = {line.split()[0] for line in out.splitlines() if line.endswith("install ok installed")}
+        missing = [p for p in self.packages if p not in have]
+        if not missing:
+            return Plan(note="all installed")
+        cmd = (f"yum install -y {' '.join(missing)}" if self.manager == "yum"
+               else f"DEBIAN_FRONTEND=noninteractive apt-get install -y {' '.join(missing)}")
+        return Plan(commands=[cmd], note="missing: " + " ".join(missing),
+                    apply=lambda: host.run(cmd, timeout=1800))
+
+
+class ShellStep(Step):
+    """A shell provisioner from provision/scripts/, run over the node's connection.
+
+    Each script has two modes: MODE=check prints the commands it would run and exits 10 when
+    there is something to do (0 when not); MODE=apply does it.
+    """
+
+    def __init__(self, name, script, env=None):
+        self.name, self.script, self.env = name, script, dict(env or {})
+
+    def _command(self, mode):
+        env = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": mode, **self.env}.items())
+        return f"env {env} bash -s"
+
+    def plan(self, host, ctx):
+        text = (SCRIPTS / "lib.sh").read_text() + (SCRIPTS / self.script).read_text()
+        r = host.run(self._command("check"), stdin=text, check=False)
+        if r.exited == 0:
+            return Plan(note=r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "ok")
+        if r.exited != WOULD_CHANGE:
+            raise host.error(f"{self.script} (check)", r)
+        commands = [line for line in r.stdout.splitlines() if line.strip()]
+        return Plan(commands=commands, apply=lambda: host.run(self._command("apply"), stdin=text))
+
+
+class EtcdKeyStep(Step):
+    """An etcd v2 key holds a value (flannel 0.7 reads only the v2 keys API)."""
+
+    def __init__(self, key, value, endpoint, wait=60):
+        self.key, self.value, self.endpoint, self.wait = key, value, endpoint, wait
+        self.name = f"etcd key {key}"
+
+    def _etcdctl(self, args):
+        return f"ETCDCTL_API=2 etcdctl --endpoints {shlex.quote(self.endpoint)} {args}"
+
+    def plan(self, host, ctx):
+        if ctx.dry_run and host.run("command -v etcdctl", check=False).exited != 0:
+            return Plan(commands=[self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")],
+                        note="etcdctl not installed yet")
+        deadline = time.monotonic() + self.wait
+        while True:  # etcd may still be starting right after its restart
+            health = host.run(self._etcdctl("cluster-health"), check=False)
+            if health.ok or ctx.dry_run or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        if not health.ok and not ctx.dry_run:
+            raise host.error(self._etcdctl("cluster-health"), health)
+        current = host.run(self._etcdctl(f"get {self.key}"), check=False)
+        if current.ok and current.stdout.strip() == self.value:
+            return Plan(note=f"{self.key} = {self.value}")
+        cmd = self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")
+        return Plan(commands=[cmd], apply=lambda: host.run(cmd),
+                    note=f"{self.key} was {current.stdout.strip() or 'unset'}")
