@@ -1,0 +1,83 @@
+"""The tutorial's etcd checks (2.1, 2.3): member list, cluster-health, the flannel key, reachability."""
+from __future__ import annotations
+
+import json
+import shlex
+
+from . import parse
+
+ETCDCTL = "ETCDCTL_API=2 etcdctl --endpoints {url} "
+NOT_RUNNING = ("etcd does not answer on the master: is it running? "
+               "`invoke ssh {node} --command 'systemctl status etcd; journalctl -u etcd -n 20'`")
+
+
+def http_get(ip, port, path) -> str:
+    """A plain HTTP GET with bash alone (no curl on minimal boxes), 5 s at most."""
+    inner = (f"exec 3<>/dev/tcp/{ip}/{port} && "
+             f"printf 'GET {path} HTTP/1.0\\r\\nHost: {ip}\\r\\n\\r\\n' >&3 && cat <&3")
+    return f"timeout 5 bash -c {shlex.quote(inner)}"
+
+
+def judge_member_list(result, lab):
+    if not result.ok:
+        return False, "etcdctl member list failed", NOT_RUNNING.format(node=lab.etcd.name)
+    members = parse.parse_member_list(result.stdout)
+    if len(members) != 1:
+        return False, f"{len(members)} members, the tutorial's etcd has one", \
+            "an old data dir from another configuration? ETCD_DATA_DIR holds the member list"
+    m = members[0]
+    if m.client_urls != [lab.etcd_url]:
+        return False, f"member {m.name} advertises {', '.join(m.client_urls) or 'nothing'}", \
+            f"ETCD_ADVERTISE_CLIENT_URLS should be \"{lab.etcd_url}\" (etcd stage)"
+    return True, f"{m.id}: name={m.name} clientURLs={lab.etcd_url}", ""
+
+
+def judge_cluster_health(result, lab):
+    if not result.stdout.strip():
+        return False, "etcdctl cluster-health printed nothing", NOT_RUNNING.format(node=lab.etcd.name)
+    health = parse.parse_cluster_health(result.stdout + result.stderr)
+    if health.healthy and result.ok:
+        return True, "cluster is healthy", ""
+    sick = [m for m in health.members if not m.healthy]
+    detail = "; ".join(f"{m.id} at {m.url}: unhealthy" for m in sick) or "cluster is not healthy"
+    return False, detail, NOT_RUNNING.format(node=lab.etcd.name)
+
+
+def judge_flannel_key(result, lab):
+    key = f"{lab.cluster.flannel_prefix}/config"
+    if not result.ok:
+        return False, f"{key} is not set", \
+            (f"the etcd stage writes it (`invoke provision --until etcd`); a key written with "
+             f"ETCDCTL_API=3 is invisible to flannel, which reads the v2 API")
+    try:
+        network = json.loads(result.stdout.strip().splitlines()[-1]).get("Network")
+    except (ValueError, IndexError, AttributeError):
+        return False, f"{key} is not JSON: {result.stdout.strip()[:80]}", \
+            "the tutorial warns: a space is needed between the key and '{...}'"
+    if network != str(lab.cluster.flannel_network):
+        return False, f"{key} has Network {network}, the lab wants {lab.cluster.flannel_network}", \
+            "run `invoke provision --until etcd` to rewrite it"
+    return True, f"{key} = {result.stdout.strip()}", ""
+
+
+def judge_reachable(result, lab, node):
+    if result.ok and '"etcdserver"' in result.stdout:
+        return True, f"answers at {lab.etcd_url}", ""
+    return False, f"no answer from {lab.etcd_url}", \
+        (f"from {node}: etcd must listen on {lab.etcd.ip} (ETCD_LISTEN_CLIENT_URLS includes "
+         f"http://{lab.etcd.ip}:2379), the firewall on {lab.etcd.name} must be off, and the "
+         f"private network up")
+
+
+def checks(lab, c):
+    etcdctl = ETCDCTL.format(url=lab.etcd_url)
+    master = lab.etcd.name
+    c.run("etcd", "etcd member list", master, etcdctl + "member list",
+          lambda r: judge_member_list(r, lab))
+    c.run("etcd", "etcd cluster-health", master, etcdctl + "cluster-health",
+          lambda r: judge_cluster_health(r, lab))
+    c.run("etcd", "flannel network key", master, etcdctl + f"get {lab.cluster.flannel_prefix}/config",
+          lambda r: judge_flannel_key(r, lab))
+    for node in lab.nodes:
+        c.run("etcd", "etcd reachable", node.name, http_get(lab.etcd.ip, 2379, "/version"),
+              lambda r, n=node.name: judge_reachable(r, lab, n))

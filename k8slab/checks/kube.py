@@ -1,0 +1,58 @@
+"""Kubernetes checks (2.4, 3, 4): master services and apiserver, node services, `kubectl get nodes`."""
+from __future__ import annotations
+
+from . import parse
+from .etcd import http_get
+from .network import judge_active
+
+MASTER = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+NODE = ["kubelet", "kube-proxy", "docker"]
+READY_TIMEOUT = 180  # seconds: kubelets register a while after they start
+
+
+def judge_apiserver(result, lab, node):
+    body = result.stdout.replace("\r\n", "\n").partition("\n\n")[2].strip()
+    if result.ok and body == "ok":
+        return True, f"{lab.apiserver_url}/healthz ok", ""
+    return False, f"no healthy answer from {lab.apiserver_url}/healthz", \
+        (f"from {node}: kube-apiserver must run on {lab.master.name} with "
+         f"--insecure-bind-address=0.0.0.0 (KUBE_API_ADDRESS) and reach etcd at {lab.etcd_url}")
+
+
+def judge_nodes_ready(result, lab):
+    expected = [n.name for n in lab.with_role("node")]
+    if not result.ok:
+        return False, "kubectl get nodes failed", f"is kube-apiserver answering at {lab.apiserver_url}?"
+    listed = {n.name: n for n in parse.parse_kubectl_nodes(result.stdout)}
+    missing = [n for n in expected if n not in listed]
+    not_ready = [n for n in expected if n in listed and not listed[n].ready]
+    if missing or not_ready:
+        parts = [f"{n} not registered" for n in missing] + \
+                [f"{n} {listed[n].status}" for n in not_ready]
+        return False, "; ".join(parts), \
+            ("a node registers with --hostname-override in /etc/kubernetes/kubelet and "
+             "--api-servers pointing at the master; NotReady means kubelet inactive or docker down "
+             "on that node: `invoke ssh NODE --command 'systemctl status kubelet docker'`")
+    return True, f"{', '.join(expected)} Ready", ""
+
+
+def master_checks(lab, c):
+    c.run("master", "master services active", lab.master.name,
+          f"systemctl is-active {' '.join(MASTER)}",
+          lambda r: judge_active(r, MASTER, f"`invoke ssh {lab.master.name} --command "
+                                            f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd"))
+    for node in lab.nodes:
+        c.run("master", "apiserver reachable", node.name,
+              http_get(lab.master.ip, 8080, "/healthz"),
+              lambda r, n=node.name: judge_apiserver(r, lab, n))
+
+
+def node_checks(lab, c):
+    for node in lab.with_role("node"):
+        c.run("nodes", "node services active", node.name, f"systemctl is-active {' '.join(NODE)}",
+              lambda r, n=node.name: judge_active(
+                  r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
+                           f"kubelet requires docker"))
+    c.run("nodes", "kubectl get nodes", lab.master.name,
+          f"kubectl -s {lab.apiserver_url} get nodes",
+          lambda r: judge_nodes_ready(r, lab), timeout=READY_TIMEOUT)

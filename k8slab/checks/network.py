@@ -1,0 +1,98 @@
+"""The flannel overlay (2.3, 3.5): flanneld, the leases, flannel0, docker0, and ping across nodes."""
+from __future__ import annotations
+
+from . import parse
+
+FLANNELD_DOWN = ("flanneld is not active on {node}: it hangs or fails while etcd is unreachable "
+                 "from the node ({etcd}) or while FLANNEL_ETCD_PREFIX in /etc/sysconfig/flanneld "
+                 "({prefix}) does not match the key written by the etcd stage")
+
+
+def judge_active(result, services, hint):
+    states = parse.parse_is_active(result.stdout, services)
+    down = [s for s in services if states.get(s) != "active"]
+    if down:
+        return False, ", ".join(f"{s} {states.get(s, 'unknown')}" for s in down), hint
+    return True, ", ".join(f"{s} active" for s in services), ""
+
+
+def judge_lease(result, lab, node, leases):
+    if not result.ok:
+        return False, "/run/flannel/subnet.env is missing", \
+            FLANNELD_DOWN.format(node=node, etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
+    lease = parse.parse_subnet_env(result.stdout)
+    network = lab.cluster.flannel_network
+    if lease.network != network or not lease.subnet.network.subnet_of(network):
+        return False, f"lease {lease.subnet} (network {lease.network}) is outside {network}", \
+            "the flannel key in etcd holds another network: run `invoke provision --until etcd`, then restart flanneld"
+    leases[node] = lease
+    return True, f"lease {lease.subnet}, MTU {lease.mtu}", ""
+
+
+def judge_leases_differ(leases):
+    seen = {}
+    for node, lease in leases.items():
+        seen.setdefault(lease.subnet.network, []).append(node)
+    clashes = [f"{', '.join(nodes)} share {net}" for net, nodes in seen.items() if len(nodes) > 1]
+    if clashes:
+        return False, "; ".join(clashes), \
+            "nodes share a lease when they share a private address (the NAT 10.0.2.15 on eth0): FLANNEL_OPTIONS needs --iface of the private network"
+    return True, f"{len(leases)} distinct leases", ""
+
+
+def judge_flannel0(result, lease):
+    addrs = parse.parse_ip_addr(result.stdout).get("flannel0", [])
+    inside = [a for a in addrs if a.ip in lease.subnet.network]
+    if not inside:
+        return False, f"flannel0 has {', '.join(map(str, addrs)) or 'no address'}, lease {lease.subnet}", \
+            "flanneld did not configure its device: see `journalctl -u flanneld`"
+    return True, f"flannel0 {inside[0]}", ""
+
+
+def judge_docker0(docker_file, addr):
+    if not docker_file.ok:
+        return False, "/run/flannel/docker is missing", \
+            "flanneld's ExecStartPost (mk-docker-opts.sh) did not run: is flanneld active?"
+    bip = parse.parse_docker_opts(docker_file.stdout).bip
+    addrs = parse.parse_ip_addr(addr.stdout).get("docker0", [])
+    if bip not in addrs:
+        return False, f"docker0 has {', '.join(map(str, addrs)) or 'no address'}, the lease wants {bip}", \
+            ("docker started before flanneld wrote its lease (the tutorial's reboot): "
+             "`invoke provision` removes the old docker0 and restarts docker")
+    return True, f"docker0 {bip} = the lease's first address", ""
+
+
+def judge_ping(result, target, dst):
+    p = parse.parse_ping(result.stdout + result.stderr)
+    if p.received == 0:
+        return False, f"no reply from {target} ({dst}'s docker0), {p.loss_pct:g}% loss", \
+            f"the overlay is broken between these nodes: flanneld on both, and {dst}'s docker0 on its lease"
+    return True, f"{p.received}/{p.transmitted} replies from {target}" + \
+        (f", ttl={p.ttl}" if p.ttl else ""), ""
+
+
+def checks(lab, c):
+    leases = {}
+    hint = FLANNELD_DOWN.format(node="{node}", etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
+    for node in lab.nodes:
+        c.run("network", "flanneld active", node.name, "systemctl is-active flanneld",
+              lambda r, n=node.name: judge_active(r, ["flanneld"], hint.format(node=n)))
+        c.run("network", "flannel lease", node.name, "cat /run/flannel/subnet.env",
+              lambda r, n=node.name: judge_lease(r, lab, n, leases))
+        if node.name in leases:
+            c.run("network", "flannel0 address", node.name, "ip -4 -o addr show",
+                  lambda r, lease=leases[node.name]: judge_flannel0(r, lease))
+        if node.has("node") and node.name in leases:
+            c.run("network", "docker0 on the lease", node.name,
+                  ["cat /run/flannel/docker", "ip -4 -o addr show"],
+                  judge_docker0)
+    ok, detail, why = judge_leases_differ(leases)
+    c.record("network", "leases differ", "all", ok, detail, why)
+    # The tutorial pings node1's docker0 from node2; every pair finds a broken overlay pair by pair.
+    targets = {n.name: leases[n.name].subnet.ip for n in lab.nodes
+               if n.has("node") and n.name in leases}
+    for src in lab.nodes:
+        for dst, ip in targets.items():
+            if dst != src.name:
+                c.run("ping", f"ping {dst} docker0", src.name, f"ping -c 3 -W 2 {ip}",
+                      lambda r, ip=ip, dst=dst: judge_ping(r, ip, dst))

@@ -1,0 +1,100 @@
+"""`invoke verify`: run the checks of the applied stages on the lab and report them honestly.
+
+Each check runs its command(s) on a node, hands the output to a judge (a pure function in
+etcd.py, network.py or kube.py, tested on captured outputs), and records pass/fail with the
+evidence and a hint. A failing check never stops the others.
+"""
+from __future__ import annotations
+
+import time
+
+from .. import state, ui
+from ..errors import CommandError, LabError
+from ..remote import Host
+from ..ssh import open_connections
+from ..vagrant import Vagrant
+from ..workdir import ensure_workdir
+from . import etcd, kube, network
+from .report import CheckResult, Report, write_reports
+
+# Check groups in the order they run, and the stage each belongs to. The kube and flannel
+# groups need their services started, so they also wait for the `start` stage.
+GROUPS = (("etcd", etcd.checks, ("etcd",)),
+          ("master", kube.master_checks, ("master", "start")),
+          ("network", network.checks, ("network", "start")),
+          ("nodes", kube.node_checks, ("nodes", "start")))
+
+
+def groups_for(applied, requested=None):
+    if requested:
+        unknown = set(requested) - {g for g, _, _ in GROUPS}
+        if unknown:
+            raise LabError(f"verify: no checks for stage(s) {', '.join(sorted(unknown))}; "
+                           f"choose from {', '.join(g for g, _, _ in GROUPS)}")
+        return [(g, fn) for g, fn, _ in GROUPS if g in requested]
+    return [(g, fn) for g, fn, needs in GROUPS if all(s in applied for s in needs)]
+
+
+class Checker:
+    """Runs one check on one node and turns whatever happens into a CheckResult."""
+
+    def __init__(self, lab, hosts, report):
+        self.lab, self.hosts, self.report = lab, hosts, report
+
+    def run(self, group, check, node, commands, judge, timeout=0, interval=3):
+        """Run commands on node (a list, or a str for one), then judge(*results) -> (ok, detail, hint).
+
+        With a timeout, repeat until the judge passes or the time is up (nodes take a while to
+        register); the duration recorded is how long it took.
+        """
+        host = self.hosts[node]
+        host.step = f"verify/{check}"
+        start = time.monotonic()
+        cmds = [commands] if isinstance(commands, str) else list(commands)
+        while True:
+            evidence = []
+            try:
+                results = [host.run(c, check=False) for c in cmds]
+                evidence = [f"$ {r.command}\n{r.output}\n(exit {r.exited})" for r in results]
+                passed, detail, hint = judge(*results)
+            except CommandError as e:
+                passed, detail, hint = False, f"could not run: {e.command}", str(e)
+            except ValueError as e:  # a parser met output it cannot read: that is evidence too
+                passed, detail, hint = False, f"unexpected output: {e}", ""
+            if passed or time.monotonic() - start + interval > timeout:
+                break
+            time.sleep(interval)
+        return self.record(group, check, node, passed, detail, hint, "\n".join(evidence),
+                           time.monotonic() - start)
+
+    def record(self, group, check, node, passed, detail, hint="", evidence="", seconds=0.0):
+        """Record a check decided from earlier results (e.g. across nodes: leases differ)."""
+        result = CheckResult(group, check, node, passed, seconds, detail,
+                             evidence if not passed else "", hint if not passed else "")
+        self.report.add(result)
+        return result
+
+
+def verify(lab, stages=None, conns=None) -> bool:
+    applied = state.applied_stages(lab)
+    groups = groups_for(applied, stages)
+    if not groups:
+        ui.info(f"verify: no stage applied yet on lab {lab.name} (run `invoke up`), "
+                f"or name one with --stage")
+        return True
+    workdir = ensure_workdir(lab)
+    conns = conns or open_connections(lab, Vagrant(lab))
+    hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
+    report = Report(lab.name)
+    ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}")
+    try:
+        checker = Checker(lab, hosts, report)
+        for _, checks in groups:
+            checks(lab, checker)
+    finally:
+        for c in conns.values():
+            c.close()
+    json_path, xml_path = write_reports(lab, report)
+    ui.info(report.summary())
+    ui.info(f"reports: {json_path}, {xml_path}")
+    return not report.failed

@@ -1,0 +1,69 @@
+"""The rendered Vagrantfile, pinned by golden files for the shipped lab on both providers."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from k8slab.config import load_lab
+from k8slab.render import render_vagrantfile, write_vagrantfile
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden" / "vagrant"
+
+
+@pytest.fixture
+def lab(tmp_path):
+    # A copy, so the lab folder is created under tmp_path and not in the checkout.
+    shutil.copy(REPO / "lab.yaml", tmp_path / "lab.yaml")
+    return load_lab(tmp_path / "lab.yaml")
+
+
+@pytest.mark.parametrize("provider", ["libvirt", "virtualbox"])
+def test_vagrantfile_matches_golden(lab, provider):
+    text = render_vagrantfile(lab, provider)
+    golden = GOLDEN / f"Vagrantfile.{provider}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def test_libvirt_vagrantfile_carries_the_lab(lab):
+    text = render_vagrantfile(lab, "libvirt")
+    for name, ip in [("k8s-master", "192.168.0.15"), ("k8s-node1", "192.168.0.16"),
+                     ("k8s-node2", "192.168.0.17")]:
+        assert f'config.vm.define "{name}"' in text
+        assert f'ip: "{ip}", netmask: "255.255.255.0"' in text
+    assert 'libvirt__network_name: "k8s-lab-private"' in text
+    assert 'lv.driver = "kvm"' in text and "cpu_model" not in text
+    assert 'config.vm.box = "centos/7"' in text
+
+
+def test_qemu_driver_uses_an_emulated_cpu(lab):
+    lab.libvirt.driver = "qemu"
+    text = render_vagrantfile(lab, "libvirt")
+    assert 'lv.driver = "qemu"' in text and 'lv.cpu_model = "qemu64"' in text
+
+
+def test_written_only_when_changed(lab):
+    path, changed = write_vagrantfile(lab, "libvirt")
+    assert changed and path == lab.workdir / "Vagrantfile"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    mtime = path.stat().st_mtime_ns
+    path2, changed2 = write_vagrantfile(lab, "libvirt")
+    assert not changed2 and path2.stat().st_mtime_ns == mtime
+    _, changed3 = write_vagrantfile(lab, "virtualbox")
+    assert changed3
+
+
+@pytest.mark.skipif(not shutil.which("vagrant"), reason="vagrant is not installed")
+def test_vagrant_validate_accepts_the_rendered_file(lab):
+    path, _ = write_vagrantfile(lab, "libvirt")
+    env = dict(os.environ, VAGRANT_CHECKPOINT_DISABLE="1")
+    r = subprocess.run(["vagrant", "validate"], cwd=path.parent, capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Vagrantfile validated successfully" in r.stdout
