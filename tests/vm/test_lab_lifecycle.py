@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from junitparser import JUnitXml
 
 pytestmark = pytest.mark.vm
 
@@ -95,6 +96,42 @@ def test_dry_run_on_provisioned_lab_prints_no_diff(vmhost, lab):
     r = invoke(vmhost, "provision", "--dry-run", "--config", str(lab))
     assert ", 0 would change," in r.stdout, r.stdout
     assert "+++" not in r.stdout and "would run:" not in r.stdout
+
+
+def _verify_report(lab):
+    folder = lab.parent / ".lab" / "k8slabt-life"
+    return json.loads((folder / "verify.json").read_text()), folder / "verify.xml"
+
+
+def test_verify_passes_the_etcd_checks(vmhost, lab):
+    r = invoke(vmhost, "verify", "--config", str(lab))
+    assert "verify: 6 passed, 0 failed" in r.stdout, r.stdout
+    report, xml = _verify_report(lab)
+    assert report["passed"] and {x["group"] for x in report["results"]} == {"etcd"}
+    checks = sorted((x["check"], x["node"]) for x in report["results"])
+    assert checks == sorted([("etcd member list", "k8s-master"), ("etcd cluster-health", "k8s-master"),
+                             ("flannel network key", "k8s-master")]
+                            + [("etcd reachable", n) for n in NODES])
+    suite = next(iter(JUnitXml.fromfile(str(xml))))
+    assert suite.tests == 6 and suite.failures == 0
+
+
+def test_verify_with_etcd_stopped_fails_every_etcd_check_with_a_hint(vmhost, lab):
+    assert on_node(vmhost, lab, "k8s-master", "sudo systemctl stop etcd").returncode == 0
+    try:
+        r = invoke(vmhost, "verify", "--config", str(lab), check=False)
+        assert r.returncode == 1, r.stdout
+        assert "verify: 0 passed, 6 failed" in r.stdout, r.stdout
+        assert "hint: etcd does not answer on the master" in r.stdout
+        report, xml = _verify_report(lab)
+        assert not report["passed"] and len(report["results"]) == 6
+        assert all(x["evidence"] and x["hint"] for x in report["results"])
+        suite = next(iter(JUnitXml.fromfile(str(xml))))
+        assert suite.tests == 6 and suite.failures == 6
+    finally:
+        on_node(vmhost, lab, "k8s-master", "sudo systemctl start etcd")
+    r = invoke(vmhost, "verify", "--config", str(lab))
+    assert "verify: 6 passed, 0 failed" in r.stdout, r.stdout
 
 
 def test_destroy_removes_everything_and_is_idempotent(vmhost, lab):
