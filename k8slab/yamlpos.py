@@ -1,0 +1,81 @@
+"""Load YAML and remember where every key and list item was written.
+
+PyYAML's composer keeps a start mark on every node; `load` walks the composed tree, builds the
+same plain Python data `yaml.safe_load` would, and records the 1-based line of each path, e.g.
+("nodes", 2, "ip") -> 14. A mapping key written twice (which YAML silently resolves to the last
+value) is returned as a duplicate instead of being lost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+Path = tuple  # ("nodes", 2, "ip")
+
+
+@dataclass
+class Duplicate:
+    path: Path      # path of the repeated key
+    line: int       # where it is repeated
+    first_line: int  # where it was first written
+
+
+@dataclass
+class Loaded:
+    data: object
+    lines: dict = field(default_factory=dict)       # Path -> line
+    duplicates: list = field(default_factory=list)  # list[Duplicate]
+
+    def line(self, path) -> int | None:
+        """The line of path, or of its nearest ancestor that was written (for a missing key)."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+def load(text: str) -> Loaded:
+    """Parse text; raises yaml.YAMLError (with problem_mark) when it is not well-formed YAML."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    result = Loaded(None)
+    if root is not None:
+        result.data = _build(loader, root, (), result, set())
+    return result
+
+
+def _build(loader, node, path, result, active):
+    if isinstance(node, yaml.MappingNode):
+        if id(node) in active:  # a recursive alias; no lab file needs one
+            raise yaml.constructor.ConstructorError(None, None, "recursive alias", node.start_mark)
+        active = active | {id(node)}
+        out, first = {}, {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark)
+            sub = path + (key,)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                result.duplicates.append(Duplicate(sub, line, first[key]))
+            else:
+                first[key] = line
+                result.lines[sub] = line
+            out[key] = _build(loader, value_node, sub, result, active)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        active = active | {id(node)}
+        out = []
+        for i, item in enumerate(node.value):
+            sub = path + (i,)
+            result.lines[sub] = item.start_mark.line + 1
+            out.append(_build(loader, item, sub, result, active))
+        return out
+    return loader.construct_object(node, deep=True)
