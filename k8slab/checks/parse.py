@@ -1,0 +1,403 @@
+"""Parsers of the smoke tests' outputs: pure functions from text to small dataclasses.
+
+Each raises ValueError with the offending text when it cannot read its input (the checks
+runner reports that as evidence). Formats are those of the tutorial's tools (etcdctl v2
+`member list` / `cluster-health`, flannel's /run/flannel/subnet.env and mk-docker-opts.sh's
+/run/flannel/docker, iproute2 `ip -4 addr show`, iputils `ping`, `kubectl get nodes`,
+`systemctl is-active`); tests/captured/ holds real outputs of each.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from ipaddress import IPv4Interface, IPv4Network
+from typing import Dict, List, Optional
+
+__all__ = [
+    "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
+    "parse_member_list", "parse_cluster_health", "parse_subnet_env", "parse_docker_opts",
+    "parse_ip_addr", "parse_ping", "parse_kubectl_nodes", "parse_is_active",
+]
+
+
+def _lines(text: str) -> List[str]:
+    return [l.strip() for l in (text or "").splitlines() if l.strip()]
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    text = (text or "").strip()
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _bool(value: str, what: str) -> bool:
+    v = value.strip().strip('"').lower()
+    if v in ("true", "1", "yes"):
+        return True
+    if v in ("false", "0", "no"):
+        return False
+    raise ValueError(f"{what}: {value!r} is not true/false")
+
+
+def _int(value: str, what: str) -> int:
+    try:
+        return int(value.strip().strip('"'))
+    except ValueError:
+        raise ValueError(f"{what}: {value!r} is not a number") from None
+
+
+def _urls(value: str) -> List[str]:
+    return [u for u in value.split(",") if u]
+
+
+# --- etcdctl (v2 API) ----------------------------------------------------------------------
+
+@dataclass
+class Member:
+    id: str
+    name: str
+    peer_urls: List[str]
+    client_urls: List[str]
+    is_leader: bool
+
+
+_MEMBER = re.compile(r"^(?P<id>[0-9a-f]+)(?P<unstarted>\[unstarted\])?:\s*(?P<rest>.*)$")
+_FIELD = re.compile(r"(\w+)=(\S*)")
+
+
+def parse_member_list(text: str) -> List[Member]:
+    """`etcdctl member list` (v2):
+    `8e9e05c52164694d: name=default peerURLs=http://localhost:2380 clientURLs=http://192.168.0.15:2379 isLeader=true`
+    (a member added but never started: `<id>[unstarted]: peerURLs=...`)."""
+    members = []
+    for line in _lines(text):
+        m = _MEMBER.match(line)
+        if not m and "etcd cluster is unavailable" in line:
+            raise ValueError(f"etcdctl member list: no etcd member answered: {line}")
+        if not m:
+            raise ValueError(f"not an etcdctl member list line: {line!r} (in {_excerpt(text)})")
+        fields = dict(_FIELD.findall(m.group("rest")))
+        if "peerURLs" not in fields:
+            raise ValueError(f"etcd member line without peerURLs: {line!r}")
+        members.append(Member(
+            id=m.group("id"),
+            name=fields.get("name", ""),
+            peer_urls=_urls(fields.get("peerURLs", "")),
+            client_urls=_urls(fields.get("clientURLs", "")),
+            is_leader=_bool(fields["isLeader"], "isLeader") if "isLeader" in fields else False,
+        ))
+    return members
+
+
+@dataclass
+class MemberHealth:
+    id: str
+    healthy: bool
+    url: str
+    message: str = ""
+
+
+@dataclass
+class Health:
+    healthy: bool
+    members: List[MemberHealth] = field(default_factory=list)
+    message: str = ""          # the verdict line or etcdctl's error
+
+
+_HEALTH = [
+    (re.compile(r"^member (?P<id>\S+) is healthy: got healthy result from (?P<url>\S+)$"), True),
+    (re.compile(r"^member (?P<id>\S+) is unhealthy: (?P<msg>got unhealthy result) from (?P<url>\S+)$"), False),
+    (re.compile(r"^failed to check the health of member (?P<id>\S+) on (?P<url>\S+?): (?P<msg>.*)$"), False),
+    (re.compile(r"^member (?P<id>\S+) is unreachable: (?P<msg>.*)$"), False),
+]
+_VERDICT = re.compile(r"^cluster (is (?P<state>healthy|degraded|unavailable|unhealthy)|may be unhealthy.*)$")
+_ERROR = re.compile(r"^Error:\s*(?P<msg>.*)$")
+_ERROR_N = re.compile(r"^error #\d+: ")
+
+
+def parse_cluster_health(text: str) -> Health:
+    """`etcdctl cluster-health` (v2), stdout and stderr together.
+
+    Healthy: `member X is healthy: got healthy result from URL` + `cluster is healthy`.
+    Broken: `member X is unhealthy: got unhealthy result from URL` (no leader),
+    `failed to check the health of member X on URL: Get ...: dial tcp ...: connect: connection refused`,
+    `member X is unreachable: [URL] are all unreachable` / `: no available published client urls`,
+    `cluster is degraded` / `cluster is unavailable`, and when no member answers at all
+    `cluster may be unhealthy: failed to list members` +
+    `Error:  client: etcd cluster is unavailable or misconfigured; error #0: dial tcp ...`.
+    """
+    members: Dict[str, MemberHealth] = {}
+    verdict: Optional[bool] = None
+    message = ""
+    error = ""
+    for line in _lines(text):
+        for pattern, healthy in _HEALTH:
+            m = pattern.match(line)
+            if m:
+                mid = m.group("id")
+                gd = m.groupdict()
+                url = gd.get("url") or ""
+                if url.startswith("[") and url.endswith("]"):
+                    url = url[1:-1]
+                msg = gd.get("msg") or ("" if healthy else line)
+                if mid in members:      # `failed to check` then `is unreachable`: one member
+                    old = members[mid]
+                    old.healthy = old.healthy and healthy
+                    old.url = old.url or url
+                    old.message = "; ".join(x for x in (old.message, msg) if x)
+                else:
+                    members[mid] = MemberHealth(mid, healthy, url, msg)
+                break
+        else:
+            m = _VERDICT.match(line)
+            if m:
+                verdict = m.group("state") == "healthy"
+                message = line
+                continue
+            m = _ERROR.match(line)
+            if m:
+                error = m.group("msg").strip()
+                continue
+            if _ERROR_N.match(line):
+                continue        # etcdctl repeats `error #0: ...` after the Error: line
+            if verdict is None and not members:
+                raise ValueError(f"not etcdctl cluster-health output: {line!r} (in {_excerpt(text)})")
+    if verdict is None and not error:
+        if not members:
+            raise ValueError(f"no etcdctl cluster-health verdict in {_excerpt(text)}")
+        verdict = False
+        message = "no `cluster is ...` line"
+    healthy = bool(verdict) and not error and all(m.healthy for m in members.values())
+    if error:
+        message = f"{message}; {error}" if message else error
+    return Health(healthy=healthy, members=list(members.values()), message=message)
+
+
+# --- flannel ---------------------------------------------------------------------------------
+
+def _env(text: str) -> Dict[str, str]:
+    """KEY=value / KEY="value" lines (later wins); other non-comment lines are an error."""
+    env = {}
+    for line in _lines(text):
+        if line.startswith("#"):
+            continue
+        m = re.match(r'^(?:export\s+)?([A-Za-z_]\w*)=(.*)$', line)
+        if not m:
+            raise ValueError(f"not a KEY=value line: {line!r} (in {_excerpt(text)})")
+        value = m.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        env[m.group(1)] = value
+    return env
+
+
+@dataclass
+class Lease:
+    network: IPv4Network
+    subnet: IPv4Interface       # e.g. 10.255.21.1/24: docker0's address and the node's /24
+    mtu: int
+    ipmasq: bool
+
+
+def parse_subnet_env(text: str) -> Lease:
+    """/run/flannel/subnet.env, written by flanneld once it holds a lease."""
+    env = _env(text)
+    missing = [k for k in ("FLANNEL_NETWORK", "FLANNEL_SUBNET", "FLANNEL_MTU") if k not in env]
+    if missing:
+        raise ValueError(f"subnet.env lacks {', '.join(missing)}: {_excerpt(text)}")
+    try:
+        network = IPv4Network(env["FLANNEL_NETWORK"])
+        subnet = IPv4Interface(env["FLANNEL_SUBNET"])
+    except ValueError as e:
+        raise ValueError(f"subnet.env: {e}") from None
+    return Lease(network=network, subnet=subnet, mtu=_int(env["FLANNEL_MTU"], "FLANNEL_MTU"),
+                 ipmasq=_bool(env.get("FLANNEL_IPMASQ", "false"), "FLANNEL_IPMASQ"))
+
+
+@dataclass
+class DockerOpts:
+    bip: IPv4Interface
+    mtu: Optional[int]
+    ip_masq: Optional[bool]
+    options: str                # DOCKER_NETWORK_OPTIONS, stripped
+
+
+def _opt(tokens: List[str], name: str) -> Optional[str]:
+    value = None
+    for t in tokens:
+        if t.startswith(f"--{name}="):
+            value = t.split("=", 1)[1]
+    return value
+
+
+def parse_docker_opts(text: str) -> DockerOpts:
+    """/run/flannel/docker, written by mk-docker-opts.sh (DOCKER_OPT_BIP, DOCKER_OPT_IPMASQ,
+    DOCKER_OPT_MTU and DOCKER_NETWORK_OPTIONS; with -c only the last)."""
+    env = _env(text)
+    options = env.get("DOCKER_NETWORK_OPTIONS", "").strip()
+    tokens = options.split()
+    for key in ("DOCKER_OPT_BIP", "DOCKER_OPT_IPMASQ", "DOCKER_OPT_MTU"):
+        tokens += env.get(key, "").split()
+    bip = _opt(tokens, "bip")
+    if bip is None:
+        raise ValueError(f"no --bip in /run/flannel/docker: {_excerpt(text)}")
+    try:
+        bip_if = IPv4Interface(bip)
+    except ValueError as e:
+        raise ValueError(f"/run/flannel/docker: --bip={bip}: {e}") from None
+    mtu = _opt(tokens, "mtu")
+    masq = _opt(tokens, "ip-masq")
+    return DockerOpts(bip=bip_if, mtu=_int(mtu, "--mtu") if mtu is not None else None,
+                      ip_masq=_bool(masq, "--ip-masq") if masq is not None else None,
+                      options=options)
+
+
+# --- ip addr ---------------------------------------------------------------------------------
+
+_IF_HEADER = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)(?:@\S+)?:\s+<")
+_IF_ONELINE = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)(?:@\S+)?:?\s+(?P<family>inet6?)\s+(?P<rest>.*)$")
+_INET = re.compile(r"^inet\s+(?P<rest>.*)$")
+
+
+def _inet(rest: str) -> IPv4Interface:
+    fields = rest.replace("\\", " ").split()
+    addr = fields[0]
+    if "/" not in addr:                       # `inet 10.0.0.1 peer 10.0.0.2/32`
+        addr += "/32"
+    return IPv4Interface(addr)
+
+
+def parse_ip_addr(text: str) -> Dict[str, List[IPv4Interface]]:
+    """`ip -4 -o addr show` (one line per address) or `ip -4 addr show` (interface header
+    lines, then `inet A/P ...` lines): {interface: [addresses in order]}. IPv6 is skipped."""
+    result: Dict[str, List[IPv4Interface]] = {}
+    current = None
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            m = _IF_HEADER.match(line)
+            if m:
+                current = m.group("name")
+                result.setdefault(current, [])
+                continue
+            m = _IF_ONELINE.match(line)
+            if m:
+                current = None
+                if m.group("family") == "inet":
+                    result.setdefault(m.group("name"), []).append(_inet(m.group("rest")))
+                continue
+            m = _INET.match(line)
+            if m and current is not None:
+                result[current].append(_inet(m.group("rest")))
+                continue
+        except ValueError as e:
+            raise ValueError(f"ip addr: {line!r}: {e}") from None
+        if current is not None and (line.startswith(("valid_lft", "inet6", "link/", "altname"))):
+            continue
+        raise ValueError(f"not `ip addr show` output: {line!r} (in {_excerpt(text)})")
+    return result
+
+
+# --- ping ------------------------------------------------------------------------------------
+
+@dataclass
+class Ping:
+    transmitted: int
+    received: int
+    loss_pct: float
+    ttl: Optional[int]
+    error: str = ""             # `ping: connect: Network is unreachable`, unknown host, ...
+
+
+_PING_STATS = re.compile(
+    r"(?P<tx>\d+) packets transmitted, (?P<rx>\d+)(?: packets)? received,"
+    r"(?: \+\d+ \w+,)* (?P<loss>[\d.]+)% packet loss")
+_PING_REPLY = re.compile(r"bytes from .*?\bttl=(?P<ttl>\d+)")
+_PING_ERROR = re.compile(r"^ping: (?P<msg>.+)$")
+
+
+def parse_ping(text: str) -> Ping:
+    """iputils/busybox `ping`: the statistics line, the first reply's ttl. Without statistics:
+    a `ping: ...` error (0 sent, 100% loss) or replies alone (a transcript cut short)."""
+    ttl = None
+    replies = 0
+    error = ""
+    for line in _lines(text):
+        m = _PING_REPLY.search(line)
+        if m:
+            replies += 1
+            if ttl is None:
+                ttl = int(m.group("ttl"))
+            continue
+        m = _PING_ERROR.match(line)
+        if m and not error:
+            error = m.group("msg").strip()
+    m = _PING_STATS.search(text or "")
+    if m:
+        return Ping(int(m.group("tx")), int(m.group("rx")), float(m.group("loss")), ttl, error)
+    if error:
+        return Ping(0, 0, 100.0, None, error)
+    if replies:
+        return Ping(replies, replies, 0.0, ttl)
+    raise ValueError(f"no ping statistics, reply or error in {_excerpt(text)}")
+
+
+# --- kubectl ---------------------------------------------------------------------------------
+
+@dataclass
+class KubeNode:
+    name: str
+    status: str
+    ready: bool
+    roles: Optional[str] = None
+    age: Optional[str] = None
+    version: Optional[str] = None
+
+
+def _node_ready(status: str) -> bool:
+    parts = status.split(",")
+    return "Ready" in parts and "NotReady" not in parts
+
+
+def parse_kubectl_nodes(text: str) -> List[KubeNode]:
+    """`kubectl get nodes`: `NAME STATUS AGE` (1.5) or `NAME STATUS ROLES AGE VERSION`
+    (1.8+, also -o wide); `No resources found.` gives []."""
+    raw_lines = [l.rstrip() for l in (text or "").splitlines() if l.strip()]
+    if not raw_lines:
+        raise ValueError("kubectl get nodes printed nothing")
+    if raw_lines[0].strip().startswith("No resources found"):
+        return []
+    header = raw_lines[0]
+    columns = header.split()
+    if columns[:2] != ["NAME", "STATUS"]:
+        raise ValueError(f"not a `kubectl get nodes` table: {_excerpt(text)}")
+    starts = [m.start() for m in re.finditer(r"\S+", header)]
+    nodes = []
+    for line in raw_lines[1:]:
+        cells = line.split()
+        if len(cells) != len(columns):       # a cell with spaces (OS-IMAGE): header offsets
+            cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+        if len(cells) != len(columns) or not all(cells[:2]):
+            raise ValueError(f"kubectl get nodes: cannot read {line!r} under {header!r}")
+        row = dict(zip(columns, cells))
+        nodes.append(KubeNode(name=row["NAME"], status=row["STATUS"],
+                              ready=_node_ready(row["STATUS"]), roles=row.get("ROLES"),
+                              age=row.get("AGE"), version=row.get("VERSION")))
+    return nodes
+
+
+# --- systemctl -------------------------------------------------------------------------------
+
+UNIT_STATES = {"active", "inactive", "failed", "activating", "deactivating", "reloading",
+               "unknown", "maintenance", "refreshing"}
+
+
+def parse_is_active(text: str, units: List[str]) -> Dict[str, str]:
+    """`systemctl is-active u1 u2 ...`: one state per line, in the units' order."""
+    units = list(units)
+    states = _lines(text)
+    if len(states) != len(units) or any(s not in UNIT_STATES for s in states):
+        raise ValueError(f"systemctl is-active {' '.join(units)}: expected {len(units)} "
+                         f"state line(s), got {_excerpt(text)}")
+    return dict(zip(units, states))
