@@ -334,7 +334,15 @@ def _describe(v) -> str:
         return "a list"
     if isinstance(v, dict):
         return "a mapping"
-    return f"{v!r} ({type(v).__name__})"
+    if isinstance(v, bytes):
+        return "binary data"
+    return f"{v} (a {type(v).__name__})"
+
+
+def _bool_hint(v) -> str:
+    if isinstance(v, bool):
+        return " (YAML reads unquoted yes, no, on, off, true, false as booleans: put it in quotes)"
+    return ""
 
 
 def _suggest(word, choices) -> str:
@@ -376,7 +384,9 @@ def _translate(err: dict, loaded: yamlpos.Loaded) -> Problem:
         if loc == ("nodes",):
             return Problem(path, line, "is required: the list of the lab's nodes (name, ip, roles)")
         return Problem(path, line, "is required")
-    if kind == "extra_forbidden":
+    if kind == "invalid_key":  # a key YAML read as a number, boolean, date...
+        path = _fmt(loc[:-1]) + ("." if loc[:-1] else "") + str(loc[-1])
+    if kind in ("extra_forbidden", "invalid_key"):
         model = _model_at(loc[:-1])
         keys = _keys(model) if model else []
         hint = _suggest(loc[-1], keys) or (f"; known keys are {', '.join(keys)}" if keys else "")
@@ -384,7 +394,7 @@ def _translate(err: dict, loaded: yamlpos.Loaded) -> Problem:
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", err["ctx"]["expected"])
         return Problem(path, line, f"{_describe(given)} is not allowed; must be one of "
-                       f"{', '.join(choices)}{_suggest(given, choices)}")
+                       f"{', '.join(choices)}{_suggest(given, choices)}{_bool_hint(given)}")
     if kind in ("greater_than_equal", "greater_than"):
         return Problem(path, line, f"must be at least {err['ctx'].get('ge', err['ctx'].get('gt'))}"
                        f" (got {given})")
@@ -393,7 +403,7 @@ def _translate(err: dict, loaded: yamlpos.Loaded) -> Problem:
     if kind in EXPECTED:
         if loc == ("nodes",) and kind == "list_type":
             return Problem(path, line, f"expected a list of nodes, got {_describe(given)}")
-        return Problem(path, line, f"{EXPECTED[kind]}, got {_describe(given)}")
+        return Problem(path, line, f"{EXPECTED[kind]}, got {_describe(given)}{_bool_hint(given)}")
     return Problem(path, line, f"{err['msg']} (got {_describe(given)})")
 
 
@@ -442,17 +452,18 @@ def _semantic_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
         if "name" in n:
             loc = ("nodes", i, "name")
             if n["name"] in owners:
-                add(loc, f"{n['name']} is already the name of {owners[n['name']][1]}")
+                add(loc, f"{n['name']} is already {owners[n['name']][1]}; node names "
+                    "must be unique")
             else:
-                owners[n["name"]] = (loc, f"nodes[{i}] (line {loaded.line(loc)})")
+                owners[n["name"]] = (loc, f"the name of nodes[{i}] (line {loaded.line(loc)})")
     for i, n in enumerate(nodes):
         for j, alias in enumerate(n.get("aliases", [])):
             loc = ("nodes", i, "aliases", j)
             if alias in owners:
-                add(loc, f"alias {alias} is already the name of {owners[alias][1]}; "
-                    "aliases and node names share /etc/hosts")
+                add(loc, f"alias {alias} is already {owners[alias][1]}; names and "
+                    "aliases share /etc/hosts, so each may appear once")
             else:
-                owners[alias] = (loc, f"an alias of nodes[{i}] (line {loaded.line(loc)})")
+                owners[alias] = (loc, f"given as nodes[{i}].aliases[{j}] (line {loaded.line(loc)})")
 
     # addresses
     net = lab.get("private_network")

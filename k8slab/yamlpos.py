@@ -51,10 +51,15 @@ def load(text: str) -> Loaded:
 
 
 def _build(loader, node, path, result, active):
-    if isinstance(node, yaml.MappingNode):
-        if id(node) in active:  # a recursive alias; no lab file needs one
-            raise yaml.constructor.ConstructorError(None, None, "recursive alias", node.start_mark)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in active:  # an alias inside its own anchor; no lab file needs one
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias refers to a node that contains it", node.start_mark)
         active = active | {id(node)}
+    if isinstance(node, yaml.MappingNode):
+        written = {id(k) for k, _ in node.value}
+        loader.flatten_mapping(node)  # applies `<<: *anchor` merge keys, like safe_load
+        merged = {id(k) for k, _ in node.value} - written
         out, first = {}, {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
@@ -63,15 +68,17 @@ def _build(loader, node, path, result, active):
                     None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark)
             sub = path + (key,)
             line = key_node.start_mark.line + 1
-            if key in first:
+            if id(key_node) in merged:
+                line = value_node.start_mark.line + 1  # where the merged value is written
+            if key in first and first[key] is not None:
                 result.duplicates.append(Duplicate(sub, line, first[key]))
             else:
-                first[key] = line
+                # a key given explicitly overrides a merged one: that is what `<<` is for
+                first[key] = None if id(key_node) in merged else line
                 result.lines[sub] = line
             out[key] = _build(loader, value_node, sub, result, active)
         return out
     if isinstance(node, yaml.SequenceNode):
-        active = active | {id(node)}
         out = []
         for i, item in enumerate(node.value):
             sub = path + (i,)
