@@ -72,7 +72,8 @@ def judge_reachable(result, lab, node):
 def checks(lab, c):
     etcdctl = ETCDCTL.format(url=lab.etcd_url)
     master = lab.etcd.name
-    c.run("etcd", "etcd member list", master, etcdctl + "member list",
+    # --no-sync: otherwise etcdctl follows the advertised URL, and a wrong one hides itself.
+    c.run("etcd", "etcd member list", master, etcdctl + "--no-sync member list",
           lambda r: judge_member_list(r, lab))
     c.run("etcd", "etcd cluster-health", master, etcdctl + "cluster-health",
           lambda r: judge_cluster_health(r, lab))
