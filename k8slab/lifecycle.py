@@ -28,7 +28,7 @@ def render(lab) -> tuple:
 
 def boot(lab) -> float:
     """Render, then bring every VM up in one Vagrant call; returns the seconds it took."""
-    path, _, provider = render(lab)
+    _, _, provider = render(lab)
     vagrant = Vagrant(lab)
     start = time.monotonic()
     ui.info(f"Booting {len(lab.nodes)} VMs with {provider} (Vagrant's output: {vagrant.log_path})")
@@ -40,11 +40,16 @@ def boot(lab) -> float:
     return elapsed
 
 
-def status(lab) -> dict:
+def _vagrant(lab) -> Vagrant:
+    """The lab's Vagrant, with a Vagrantfile to read (status and destroy work before any up)."""
     vagrant = Vagrant(lab)
     if not (vagrant.root / "Vagrantfile").exists():
         render(lab)
-    states = vagrant.status()
+    return vagrant
+
+
+def status(lab) -> dict:
+    states = _vagrant(lab).status()
     ui.table(f"lab {lab.name}", ["node", "roles", "ip", "state"],
              [(n.name, ",".join(n.roles), n.ip, states.get(n.name, "unknown")) for n in lab.nodes])
     applied = state.applied_stages(lab)
@@ -54,9 +59,7 @@ def status(lab) -> dict:
 
 def destroy(lab) -> bool:
     """Destroy this lab's VMs (and the networks Vagrant made for them). False if there was nothing."""
-    vagrant = Vagrant(lab)
-    if not (vagrant.root / "Vagrantfile").exists():
-        render(lab)
+    vagrant = _vagrant(lab)
     if not vagrant.created():
         ui.info(f"lab {lab.name}: nothing to destroy")
         state.forget(lab)
