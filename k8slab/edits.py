@@ -54,7 +54,9 @@ def set_key(text: str, key: str, value: str) -> str:
 
     The active `KEY=...` line(s) are rewritten in place; otherwise the first commented-out
     `#KEY=...` / `# KEY=...` line is uncommented in place with the new value; otherwise the
-    line is appended (after a newline, if the file lacks a final one).
+    line is appended (after a newline, if the file lacks a final one). The whole line is
+    rewritten, so a trailing `# comment` on it would go (the packages' files have none).
+    When the file already holds the value, `text` itself is returned.
     """
     _check_key(key)
     new = f"{key}={quote(value)}"
@@ -67,7 +69,8 @@ def set_key(text: str, key: str, value: str) -> str:
     if hits:
         for i in hits:
             lines[i] = new + _ending(lines[i])
-        return "".join(lines)
+        result = "".join(lines)
+        return text if result == text else result
     if text and not text.endswith("\n"):
         text += "\n"
     return text + new + "\n"
@@ -158,4 +161,4 @@ def hosts_file(text: str, entries: Sequence[Tuple[str, str]] | Iterable, hostnam
         if (ip, name) not in seen:
             seen.add((ip, name))
             result += f"{ip} {name}\n"
-    return result
+    return text if result == text else result

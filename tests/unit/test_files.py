@@ -69,7 +69,7 @@ def test_default_becomes_the_tutorials_file(default, expected, edit):
 @pytest.mark.parametrize("default, expected, edit", CASES, ids=IDS)
 def test_twice_is_once(default, expected, edit):
     once = edit((DEFAULTS / default).read_text())
-    assert edit(once) == once
+    assert edit(once) is once
 
 
 def test_etcd_conf_matches_the_tutorials_grep():
