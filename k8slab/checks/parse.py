@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 
 __all__ = [
     "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
-    "parse_member_list", "parse_cluster_health", "parse_subnet_env", "parse_docker_opts",
+    "parse_member_list", "parse_cluster_health", "parse_env", "parse_subnet_env", "parse_docker_opts",
     "parse_ip_addr", "parse_ping", "parse_kubectl_nodes", "parse_is_active",
 ]
 
@@ -174,7 +174,7 @@ def parse_cluster_health(text: str) -> Health:
 
 # --- flannel ---------------------------------------------------------------------------------
 
-def _env(text: str) -> Dict[str, str]:
+def parse_env(text: str) -> Dict[str, str]:
     """KEY=value / KEY="value" lines (later wins); other non-comment lines are an error."""
     env = {}
     for line in _lines(text):
@@ -196,11 +196,12 @@ class Lease:
     subnet: IPv4Interface       # e.g. 10.255.21.1/24: docker0's address and the node's /24
     mtu: int
     ipmasq: bool
+    env: Dict[str, str] = field(default_factory=dict, compare=False)   # every line, as read
 
 
 def parse_subnet_env(text: str) -> Lease:
     """/run/flannel/subnet.env, written by flanneld once it holds a lease."""
-    env = _env(text)
+    env = parse_env(text)
     missing = [k for k in ("FLANNEL_NETWORK", "FLANNEL_SUBNET", "FLANNEL_MTU") if k not in env]
     if missing:
         raise ValueError(f"subnet.env lacks {', '.join(missing)}: {_excerpt(text)}")
@@ -210,7 +211,7 @@ def parse_subnet_env(text: str) -> Lease:
     except ValueError as e:
         raise ValueError(f"subnet.env: {e}") from None
     return Lease(network=network, subnet=subnet, mtu=_int(env["FLANNEL_MTU"], "FLANNEL_MTU"),
-                 ipmasq=_bool(env.get("FLANNEL_IPMASQ", "false"), "FLANNEL_IPMASQ"))
+                 ipmasq=_bool(env.get("FLANNEL_IPMASQ", "false"), "FLANNEL_IPMASQ"), env=env)
 
 
 @dataclass
@@ -219,6 +220,7 @@ class DockerOpts:
     mtu: Optional[int]
     ip_masq: Optional[bool]
     options: str                # DOCKER_NETWORK_OPTIONS, stripped
+    env: Dict[str, str] = field(default_factory=dict, compare=False)   # every line, as read
 
 
 def _opt(tokens: List[str], name: str) -> Optional[str]:
@@ -232,7 +234,7 @@ def _opt(tokens: List[str], name: str) -> Optional[str]:
 def parse_docker_opts(text: str) -> DockerOpts:
     """/run/flannel/docker, written by mk-docker-opts.sh (DOCKER_OPT_BIP, DOCKER_OPT_IPMASQ,
     DOCKER_OPT_MTU and DOCKER_NETWORK_OPTIONS; with -c only the last)."""
-    env = _env(text)
+    env = parse_env(text)
     options = env.get("DOCKER_NETWORK_OPTIONS", "").strip()
     tokens = options.split()
     for key in ("DOCKER_OPT_BIP", "DOCKER_OPT_IPMASQ", "DOCKER_OPT_MTU"):
@@ -248,7 +250,7 @@ def parse_docker_opts(text: str) -> DockerOpts:
     masq = _opt(tokens, "ip-masq")
     return DockerOpts(bip=bip_if, mtu=_int(mtu, "--mtu") if mtu is not None else None,
                       ip_masq=_bool(masq, "--ip-masq") if masq is not None else None,
-                      options=options)
+                      options=options, env=env)
 
 
 # --- ip addr ---------------------------------------------------------------------------------
@@ -361,16 +363,19 @@ def _node_ready(status: str) -> bool:
 
 
 def parse_kubectl_nodes(text: str) -> List[KubeNode]:
-    """`kubectl get nodes`: `NAME STATUS AGE` (1.5) or `NAME STATUS ROLES AGE VERSION`
-    (1.8+, also -o wide); `No resources found.` gives []."""
+    """`kubectl get nodes`: `NAME STATUS AGE` (1.5), `NAME STATUS ROLES AGE VERSION`
+    (1.8+, also -o wide) or `NAME LABELS STATUS AGE` (1.1); `No resources found.` gives []."""
     raw_lines = [l.rstrip() for l in (text or "").splitlines() if l.strip()]
     if not raw_lines:
         raise ValueError("kubectl get nodes printed nothing")
-    if raw_lines[0].strip().startswith("No resources found"):
-        return []
+    if any(l.strip().startswith("No resources found") for l in raw_lines):
+        # kubectl 1.5 also prints it next to connection errors (kubernetes/kubernetes#35092)
+        if all(l.strip().startswith("No resources found") for l in raw_lines):
+            return []
+        raise ValueError(f"kubectl get nodes: an error besides `No resources found`: {_excerpt(text)}")
     header = raw_lines[0]
     columns = header.split()
-    if columns[:2] != ["NAME", "STATUS"]:
+    if columns[:1] != ["NAME"] or "STATUS" not in columns:
         raise ValueError(f"not a `kubectl get nodes` table: {_excerpt(text)}")
     starts = [m.start() for m in re.finditer(r"\S+", header)]
     nodes = []
@@ -378,7 +383,7 @@ def parse_kubectl_nodes(text: str) -> List[KubeNode]:
         cells = line.split()
         if len(cells) != len(columns):       # a cell with spaces (OS-IMAGE): header offsets
             cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
-        if len(cells) != len(columns) or not all(cells[:2]):
+        if len(cells) != len(columns) or not (cells[0] and cells[columns.index("STATUS")]):
             raise ValueError(f"kubectl get nodes: cannot read {line!r} under {header!r}")
         row = dict(zip(columns, cells))
         nodes.append(KubeNode(name=row["NAME"], status=row["STATUS"],

@@ -127,6 +127,13 @@ def test_subnet_env_tutorial():
     assert lease.subnet.network == IPv4Network("10.255.21.0/24")
 
 
+def test_subnet_env_keeps_every_line_as_a_dict():
+    lease = parse.parse_subnet_env(cap("tutorial-flannel-subnet.env"))
+    assert lease.env == {"FLANNEL_NETWORK": "10.255.0.0/16", "FLANNEL_SUBNET": "10.255.21.1/24",
+                         "FLANNEL_MTU": "1472", "FLANNEL_IPMASQ": "false"}
+    assert parse.parse_env('# c\nA="x y"\nexport B=1\n') == {"A": "x y", "B": "1"}
+
+
 def test_subnet_env_broken():
     with pytest.raises(ValueError, match="FLANNEL_SUBNET"):
         parse.parse_subnet_env("FLANNEL_NETWORK=10.255.0.0/16\nFLANNEL_MTU=1472\n")
@@ -141,6 +148,7 @@ def test_docker_opts_tutorial():
     d = parse.parse_docker_opts(cap("tutorial-flannel-docker.txt"))
     assert (d.bip, d.mtu, d.ip_masq) == (IPv4Interface("10.255.21.1/24"), 1472, True)
     assert d.options == "--bip=10.255.21.1/24 --ip-masq=true --mtu=1472"
+    assert d.env["DOCKER_OPT_BIP"] == "--bip=10.255.21.1/24" and len(d.env) == 4
 
 
 def test_docker_opts_combined_only():
@@ -175,6 +183,10 @@ def test_ip_addr_host_both_forms_agree(name):
     addrs = parse.parse_ip_addr(cap(name))
     assert addrs == parse.parse_ip_addr(cap("ip-4-o-addr-host.txt"))
     assert addrs["lo"] == [IPv4Interface("127.0.0.1/8")]
+
+
+def test_ip_addr_show_one_device():
+    assert parse.parse_ip_addr(cap("ip-4-addr-show-lo.txt")) == {"lo": [IPv4Interface("127.0.0.1/8")]}
 
 
 def test_ip_addr_peer_and_ipv6_and_empty():
@@ -267,8 +279,28 @@ def test_kubectl_nodes_wide_with_spaces_in_a_cell():
     assert (n.name, n.ready, n.version) == ("k8s-node1", True, "v1.5.2")
 
 
+def test_kubectl_nodes_1_1_labels_layout():
+    nodes = parse.parse_kubectl_nodes(cap("kubectl-get-nodes-1.1-labels.txt"))
+    assert [(n.name, n.status, n.ready, n.age) for n in nodes] == [
+        ("172.17.8.102", "Ready", True, "2m"), ("172.17.8.103", "Ready", True, "36s")]
+
+
 def test_kubectl_no_resources():
     assert parse.parse_kubectl_nodes("No resources found.\n") == []
+    assert parse.parse_kubectl_nodes("No resources found\n") == []
+
+
+def test_kubectl_no_resources_next_to_an_error_is_an_error():
+    # kubectl 1.5, stdout and stderr together (kubernetes/kubernetes#35092)
+    text = ("Unable to register third party resources: Get http://127.0.0.1:8888/api: read tcp "
+            "127.0.0.1:35830->127.0.0.1:8888: read: connection reset by peer\n"
+            "No resources found.\n"
+            "Unable to connect to the server: read tcp 127.0.0.1:49192->127.0.0.1:8888: "
+            "read: connection reset by peer\n")
+    with pytest.raises(ValueError, match="Unable to connect"):
+        parse.parse_kubectl_nodes(text)
+    with pytest.raises(ValueError):
+        parse.parse_kubectl_nodes("No resources found.\nerror: the server doesn't have a resource type\n")
 
 
 @pytest.mark.parametrize("text", [
