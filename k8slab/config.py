@@ -11,7 +11,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -66,9 +66,15 @@ def _hostname(v: str) -> str:
     return v
 
 
-def _ipv4(v: str) -> str:
+def _ipv4(v: Any) -> IPv4Address:
+    if isinstance(v, IPv4Address):
+        return v
+    if not isinstance(v, str):
+        raise ValueError(f"expected an IPv4 address like 192.168.0.15, got {_describe(v)}")
+    if not v.strip():
+        raise ValueError("is empty; expected an IPv4 address like 192.168.0.15")
     try:
-        return str(ipaddress.IPv4Address(v))
+        return IPv4Address(v)
     except ValueError:
         raise ValueError(f"{v} is not an IPv4 address") from None
 
@@ -78,6 +84,8 @@ def _network(v: Any) -> IPv4Network:
         return v
     if not isinstance(v, str):
         raise ValueError(f"expected an IPv4 network like 10.254.0.0/16, got {_describe(v)}")
+    if not v.strip():
+        raise ValueError("is empty; expected an IPv4 network like 10.254.0.0/16")
     if "/" not in v:
         try:
             ipaddress.IPv4Address(v)
@@ -124,7 +132,7 @@ def _no_space(v: str) -> str:
 
 LabName = Annotated[str, AfterValidator(_lab_name)]
 HostName = Annotated[str, AfterValidator(_hostname)]
-IPv4 = Annotated[str, AfterValidator(_ipv4)]
+IPv4 = Annotated[IPv4Address, PlainValidator(_ipv4)]
 Network = Annotated[IPv4Network, PlainValidator(_network)]
 Url = Annotated[str, AfterValidator(_url)]
 Role = Annotated[str, AfterValidator(_role)]
@@ -223,7 +231,7 @@ class Lab(BaseModel):
 
     @property
     def hosts_entries(self) -> list[tuple[str, str]]:
-        return [(n.ip, name) for n in self.nodes for name in (n.name, *n.aliases)]
+        return [(str(n.ip), name) for n in self.nodes for name in (n.name, *n.aliases)]
 
     @property
     def stages(self) -> tuple:
@@ -339,10 +347,11 @@ def _describe(v) -> str:
     return f"{v} (a {type(v).__name__})"
 
 
-def _bool_hint(v) -> str:
-    if isinstance(v, bool):
-        return " (YAML reads unquoted yes, no, on, off, true, false as booleans: put it in quotes)"
-    return ""
+def _bool_hint(v, quoting_helps=True) -> str:
+    if not isinstance(v, bool):
+        return ""
+    return (" (YAML reads unquoted yes, no, on, off, true, false as booleans"
+            + (": put it in quotes)" if quoting_helps else ")"))
 
 
 def _suggest(word, choices) -> str:
@@ -394,7 +403,7 @@ def _translate(err: dict, loaded: yamlpos.Loaded) -> Problem:
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", err["ctx"]["expected"])
         return Problem(path, line, f"{_describe(given)} is not allowed; must be one of "
-                       f"{', '.join(choices)}{_suggest(given, choices)}{_bool_hint(given)}")
+                       f"{', '.join(choices)}{_suggest(given, choices)}{_bool_hint(given, False)}")
     if kind in ("greater_than_equal", "greater_than"):
         return Problem(path, line, f"must be at least {err['ctx'].get('ge', err['ctx'].get('gt'))}"
                        f" (got {given})")
@@ -403,7 +412,8 @@ def _translate(err: dict, loaded: yamlpos.Loaded) -> Problem:
     if kind in EXPECTED:
         if loc == ("nodes",) and kind == "list_type":
             return Problem(path, line, f"expected a list of nodes, got {_describe(given)}")
-        return Problem(path, line, f"{EXPECTED[kind]}, got {_describe(given)}{_bool_hint(given)}")
+        hint = _bool_hint(given) if kind == "string_type" else ""
+        return Problem(path, line, f"{EXPECTED[kind]}, got {_describe(given)}{hint}")
     return Problem(path, line, f"{err['msg']} (got {_describe(given)})")
 
 
@@ -475,11 +485,11 @@ def _semantic_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
     for i, n in enumerate(nodes):
         if "ip" not in n:
             continue
-        loc, ip = ("nodes", i, "ip"), ipaddress.IPv4Address(n["ip"])
-        if n["ip"] in ips:
-            add(loc, f"{ip} is already the address of {ips[n['ip']]}")
+        loc, ip = ("nodes", i, "ip"), n["ip"]
+        if ip in ips:
+            add(loc, f"{ip} is already the address of {ips[ip]}")
             continue
-        ips[n["ip"]] = f"nodes[{i}] (line {loaded.line(loc)})"
+        ips[ip] = f"nodes[{i}] (line {loaded.line(loc)})"
         if net is None:
             continue
         if ip not in net:

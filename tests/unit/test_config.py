@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
@@ -121,13 +121,14 @@ def test_shipped_lab(lab, tmp_path):
     assert lab.private_network == IPv4Network("192.168.0.0/24")
     assert str(lab.private_network.netmask) == "255.255.255.0"
     assert lab.until == "start"
-    assert [(n.name, n.ip, n.roles, n.aliases, n.memory, n.cpus) for n in lab.nodes] == [
+    assert [(n.name, str(n.ip), n.roles, n.aliases, n.memory, n.cpus) for n in lab.nodes] == [
         ("k8s-master", "192.168.0.15", ["etcd", "master"], ["k8s-etcd"], 1024, 1),
         ("k8s-node1", "192.168.0.16", ["node"], [], 1024, 1),
         ("k8s-node2", "192.168.0.17", ["node"], [], 1024, 1)]
-    assert all(isinstance(n, Node) and isinstance(n.ip, str) for n in lab.nodes)
+    assert all(isinstance(n, Node) and isinstance(n.ip, IPv4Address) for n in lab.nodes)
+    assert all(n.ip in lab.private_network for n in lab.nodes)
     assert lab.master.name == "k8s-master" and lab.etcd.name == "k8s-master"
-    assert lab.node("k8s-node2").ip == "192.168.0.17"
+    assert lab.node("k8s-node2").ip == IPv4Address("192.168.0.17")
     assert lab.node("k8s-master").has("etcd") and not lab.node("k8s-node1").has("master")
     assert [n.name for n in lab.with_role("node")] == ["k8s-node1", "k8s-node2"]
     assert lab.apiserver_url == "http://192.168.0.15:8080"
@@ -204,7 +205,7 @@ def test_relative_path_is_resolved(monkeypatch, tmp_path):
     assert lab.path == (tmp_path / "lab.yaml").resolve()
 
 
-def test_node_ips_are_normalised_strings(tmp_path):
+def test_node_ips_format_plainly(tmp_path):
     path = tmp_path / "lab.yaml"
     path.write_text((REPO / "lab.yaml").read_text())
     lab = load_lab(path)
