@@ -225,3 +225,12 @@ def test_yaml_merge_keys_and_anchors(tmp_path):
 def test_model_stays_editable(lab):
     lab.libvirt.driver = "qemu"  # the render tests flip the driver on a loaded lab
     assert lab.libvirt.driver == "qemu"
+
+
+def test_yamlpos_records_the_line_of_every_key_and_item():
+    from k8slab import yamlpos
+    loaded = yamlpos.load("name: x\nnodes:\n  - name: a\n    ip: 1.2.3.4\n  - {name: b}\nname: y\n")
+    assert loaded.data == {"name": "y", "nodes": [{"name": "a", "ip": "1.2.3.4"}, {"name": "b"}]}
+    assert loaded.lines[("nodes", 0, "ip")] == 4 and loaded.lines[("nodes", 1)] == 5
+    assert loaded.line(("nodes", 1, "ip")) == 5  # a missing key: its mapping's line
+    assert [(d.path, d.line, d.first_line) for d in loaded.duplicates] == [(("name",), 6, 1)]
