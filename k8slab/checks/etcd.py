@@ -39,7 +39,8 @@ def judge_cluster_health(result, lab):
     if health.healthy and result.ok:
         return True, "cluster is healthy", ""
     sick = [m for m in health.members if not m.healthy]
-    detail = "; ".join(f"{m.id} at {m.url}: unhealthy" for m in sick) or "cluster is not healthy"
+    detail = "; ".join(f"{m.id} at {m.url}: unhealthy" if m.url else f"{m.id}: {m.message or 'unhealthy'}"
+                       for m in sick) or health.message or "cluster is not healthy"
     return False, detail, NOT_RUNNING.format(node=lab.etcd.name)
 
 

@@ -23,7 +23,9 @@ def judge_nodes_ready(result, lab):
     expected = [n.name for n in lab.with_role("node")]
     if not result.ok:
         return False, "kubectl get nodes failed", f"is kube-apiserver answering at {lab.apiserver_url}?"
-    listed = {n.name: n for n in parse.parse_kubectl_nodes(result.stdout)}
+    # kubectl prints "No resources found." on stderr (stdout stays empty) when no node registered.
+    text = result.stdout if result.stdout.strip() else result.stderr
+    listed = {n.name: n for n in parse.parse_kubectl_nodes(text)}
     missing = [n for n in expected if n not in listed]
     not_ready = [n for n in expected if n in listed and not listed[n].ready]
     if missing or not_ready:

@@ -1,0 +1,276 @@
+"""verify's reports (verify.json, JUnit verify.xml), which groups run, and the Checker's bookkeeping.
+
+The Checker is driven with a stand-in host whose `run` returns canned Results; the real hosts
+are nodes reached over SSH, tested for real in tests/vm.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from junitparser import Failure, JUnitXml
+
+from k8slab.checks import etcd, kube, network, runner
+from k8slab.checks.report import CheckResult, Report, write_reports
+from k8slab.config import load_lab
+from k8slab.errors import CommandError, LabError
+from k8slab.remote import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    shutil.copy(ROOT / "lab.yaml", tmp_path / "lab.yaml")
+    return load_lab(tmp_path / "lab.yaml")
+
+
+# --- write_reports ---------------------------------------------------------------------------
+
+def mixed_report():
+    report = Report("k8s-lab")
+    report.add(CheckResult("etcd", "etcd member list", "k8s-master", True, 0.25,
+                           "8e9e05c52164694d: name=default clientURLs=http://192.168.0.15:2379"))
+    report.add(CheckResult("network", "flanneld active", "k8s-node1", False, 1.5, "flanneld inactive",
+                           evidence="$ systemctl is-active flanneld\ninactive\n(exit 3)",
+                           hint="flanneld is not active on k8s-node1"))
+    report.add(CheckResult("nodes", "kubectl get nodes", "k8s-master", False, 180.0, "k8s-node2 not registered",
+                           evidence="$ kubectl get nodes\nNAME STATUS AGE\n(exit 0)", hint=""))
+    return report
+
+
+def test_json_has_every_result_and_fails_when_one_failed(lab):
+    json_path, _ = write_reports(lab, mixed_report())
+    assert json_path == lab.workdir / "verify.json"
+    data = json.loads(json_path.read_text())
+    assert data["lab"] == "k8s-lab" and data["passed"] is False
+    assert [(r["check"], r["node"], r["passed"]) for r in data["results"]] == [
+        ("etcd member list", "k8s-master", True),
+        ("flanneld active", "k8s-node1", False),
+        ("kubectl get nodes", "k8s-master", False)]
+    flannel = data["results"][1]
+    assert flannel["group"] == "network" and flannel["seconds"] == 1.5
+    assert flannel["hint"] == "flanneld is not active on k8s-node1"
+    assert flannel["evidence"].endswith("(exit 3)")
+
+
+def test_junit_counts_failures_with_message_hint_and_evidence(lab):
+    _, xml_path = write_reports(lab, mixed_report())
+    assert xml_path == lab.workdir / "verify.xml"
+    xml = JUnitXml.fromfile(str(xml_path))
+    [suite] = list(xml)
+    assert suite.name == "k8s-lab verify k8s-lab"
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (3, 2, 0, 0)
+    assert suite.time == pytest.approx(181.75)
+    cases = {case.name: case for case in suite}
+    assert set(cases) == {"etcd member list [k8s-master]", "flanneld active [k8s-node1]",
+                          "kubectl get nodes [k8s-master]"}
+    assert cases["etcd member list [k8s-master]"].is_passed
+    assert cases["etcd member list [k8s-master]"].classname == "k8s-lab.etcd"
+
+    flannel = cases["flanneld active [k8s-node1]"]
+    [failure] = flannel.result
+    assert isinstance(failure, Failure) and failure.type == "CheckFailed"
+    assert failure.message == "flanneld inactive"
+    assert failure.text == ("hint: flanneld is not active on k8s-node1\n\n"
+                            "$ systemctl is-active flanneld\ninactive\n(exit 3)")
+    assert flannel.classname == "k8s-lab.network" and flannel.time == pytest.approx(1.5)
+
+    [nohint] = cases["kubectl get nodes [k8s-master]"].result
+    assert nohint.message == "k8s-node2 not registered"
+    assert nohint.text == "$ kubectl get nodes\nNAME STATUS AGE\n(exit 0)"   # no empty "hint:" line
+
+
+def test_a_passing_run(lab):
+    report = Report("k8s-lab")
+    report.add(CheckResult("etcd", "etcd cluster-health", "k8s-master", True, 0.1, "cluster is healthy"))
+    report.add(CheckResult("etcd", "etcd reachable", "k8s-node1", True, 0.2, "answers"))
+    json_path, xml_path = write_reports(lab, report)
+    assert json.loads(json_path.read_text())["passed"] is True
+    [suite] = list(JUnitXml.fromfile(str(xml_path)))
+    assert (suite.tests, suite.failures) == (2, 0)
+    assert all(case.is_passed for case in suite)
+    assert report.failed == [] and report.summary().startswith("verify: 2 passed, 0 failed")
+
+
+def test_markup_and_xml_special_characters_survive(lab):
+    report = Report("k8s-lab")
+    report.add(CheckResult("etcd", "flannel network key", "k8s-master", False, 0.0,
+                           "/k8s/network/config is not JSON: {'Network': <x> & [y]}",
+                           evidence='$ etcdctl get /k8s/network/config\n{"a": "<&>"}', hint="use [brackets]"))
+    _, xml_path = write_reports(lab, report)
+    [case] = list(list(JUnitXml.fromfile(str(xml_path)))[0])
+    [failure] = case.result
+    assert failure.message == "/k8s/network/config is not JSON: {'Network': <x> & [y]}"
+    assert failure.text.endswith('{"a": "<&>"}')
+
+
+# --- groups_for --------------------------------------------------------------------------------
+
+def names(groups):
+    return [g for g, _ in groups]
+
+
+def test_groups_for_base_and_etcd_runs_only_etcd():
+    assert runner.groups_for(["base", "etcd"]) == [("etcd", etcd.checks)]
+
+
+def test_groups_for_every_stage_runs_all_in_order():
+    groups = runner.groups_for(["base", "etcd", "master", "network", "nodes", "start"])
+    assert groups == [("etcd", etcd.checks), ("master", kube.master_checks),
+                      ("network", network.checks), ("nodes", kube.node_checks)]
+
+
+def test_groups_for_waits_for_start():
+    assert names(runner.groups_for(["base", "etcd", "master", "network", "nodes"])) == ["etcd"]
+    assert runner.groups_for([]) == []
+
+
+def test_groups_for_stage_picks_others_even_when_not_applied():
+    assert names(runner.groups_for(["base", "etcd"], ["network"])) == ["network"]
+    assert names(runner.groups_for(["base"], ["nodes", "etcd"])) == ["etcd", "nodes"]
+
+
+def test_groups_for_unknown_stage():
+    with pytest.raises(LabError, match=r"no checks for stage\(s\) base, flannel; choose from "
+                                       r"etcd, master, network, nodes"):
+        runner.groups_for(["base", "etcd"], ["flannel", "etcd", "base"])
+
+
+# --- Checker -----------------------------------------------------------------------------------
+
+class CannedHost:
+    """Stands in for a node reached over SSH (remote.Host, tested for real in tests/vm): each
+    run(cmd, check=False) returns the next canned Result, or raises it if it is an exception."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.commands = []
+        self.step = None
+
+    def run(self, command, check=True):
+        assert check is False, "the checker must never let a failing command raise"
+        self.commands.append(command)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return Result(command, *answer)
+
+
+class FakeClock:
+    """runner's `time`: sleep advances monotonic, so polling is instant and its duration exact."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(runner, "time", SimpleNamespace(monotonic=clock.monotonic, sleep=clock.sleep))
+    return clock
+
+
+def checker(lab, host):
+    return runner.Checker(lab, {"k8s-node1": host}, Report(lab.name))
+
+
+def test_a_pass_carries_neither_evidence_nor_hint(lab, clock):
+    host = CannedHost((0, "active\n", ""))
+    c = checker(lab, host)
+    r = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+              lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+    assert (r.passed, r.detail, r.evidence, r.hint) == (True, "flanneld active", "", "")
+    assert host.step == "verify/flanneld active" and c.report.results == [r]
+
+
+def test_a_failure_carries_evidence_and_hint(lab, clock):
+    host = CannedHost((3, "inactive\n", ""))
+    c = checker(lab, host)
+    r = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+              lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+    assert (r.passed, r.detail, r.hint) == (False, "flanneld inactive", "the hint")
+    assert r.evidence == "$ systemctl is-active flanneld\ninactive\n(exit 3)"
+    assert c.report.failed == [r]
+
+
+def test_several_commands_feed_one_judge_and_all_are_evidence(lab, clock):
+    host = CannedHost((0, 'DOCKER_OPT_BIP="--bip=10.255.3.1/24"\n', ""),
+                      (0, "5: docker0    inet 172.17.0.1/16 scope global docker0\n", ""))
+    r = checker(lab, host).run("network", "docker0 on the lease", "k8s-node1",
+                               ["cat /run/flannel/docker", "ip -4 -o addr show"], network.judge_docker0)
+    assert not r.passed and r.detail == "docker0 has 172.17.0.1/16, the lease wants 10.255.3.1/24"
+    assert host.commands == ["cat /run/flannel/docker", "ip -4 -o addr show"]
+    assert r.evidence.split("\n(exit 0)\n")[0].startswith("$ cat /run/flannel/docker\nDOCKER_OPT_BIP")
+    assert "$ ip -4 -o addr show\n5: docker0" in r.evidence
+
+
+def test_a_judge_raising_value_error_is_an_unexpected_output_failure(lab, clock):
+    host = CannedHost((1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"))
+    r = checker(lab, host).run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+                               lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+    assert not r.passed
+    assert r.detail.startswith("unexpected output: systemctl is-active flanneld: expected 1 state line(s)")
+    assert r.hint == ""
+    assert "System has not been booted with systemd" in r.evidence and r.evidence.endswith("(exit 1)")
+
+
+def test_a_command_that_cannot_run_is_a_failure(lab, clock):
+    err = CommandError("command", "systemctl is-active flanneld", 255, ["ssh: connection lost"])
+    r = checker(lab, CannedHost(err)).run("network", "flanneld active", "k8s-node1",
+                                          "systemctl is-active flanneld", lambda r: (True, "never", ""))
+    assert not r.passed and r.detail == "could not run: systemctl is-active flanneld"
+    assert "ssh: connection lost" in r.hint
+
+
+def test_polling_retries_until_the_judge_passes_and_records_the_time(lab, clock):
+    nodes = "NAME        STATUS    AGE\nk8s-node1   Ready     1m\nk8s-node2   {} 1s\n"
+    host = CannedHost((0, "", "No resources found.\n"),
+                      (0, nodes.format("NotReady"), ""),
+                      (0, nodes.format("Ready   "), ""),
+                      (0, "never asked", ""))
+    c = checker(lab, host)
+    r = c.run("nodes", "kubectl get nodes", "k8s-node1", "kubectl get nodes",
+              lambda r: kube.judge_nodes_ready(r, lab), timeout=180, interval=3)
+    assert r.passed and r.detail == "k8s-node1, k8s-node2 Ready"
+    assert len(host.commands) == 3 and clock.sleeps == [3, 3]
+    assert r.seconds == pytest.approx(6.0)
+    assert c.report.results == [r]          # one result, not one per attempt
+
+
+def test_polling_gives_up_at_the_timeout_with_the_last_evidence(lab, clock):
+    nodes = "NAME        STATUS    AGE\nk8s-node1   Ready     1m\nk8s-node2   NotReady  1s\n"
+    host = CannedHost(*[(0, nodes, "")] * 10)
+    r = checker(lab, host).run("nodes", "kubectl get nodes", "k8s-node1", "kubectl get nodes",
+                               lambda r: kube.judge_nodes_ready(r, lab), timeout=10, interval=3)
+    assert not r.passed and r.detail == "k8s-node2 NotReady"
+    # tries at 0, 3, 6, 9 s; after the one at 9 s another sleep would end past the 10 s timeout
+    assert len(host.commands) == 4 and clock.sleeps == [3, 3, 3] and r.seconds == pytest.approx(9.0)
+    assert r.evidence.count("$ kubectl get nodes") == 1 and "kubelet" in r.hint
+
+
+def test_without_timeout_a_check_runs_once(lab, clock):
+    host = CannedHost((1, "", "refused"), (0, "ok", ""))
+    r = checker(lab, host).run("etcd", "etcd reachable", "k8s-node1", "x",
+                               lambda r: etcd.judge_reachable(r, lab, "k8s-node1"))
+    assert not r.passed and host.commands == ["x"] and clock.sleeps == []
+
+
+def test_record_keeps_evidence_and_hint_only_for_failures(lab):
+    c = runner.Checker(lab, {}, Report(lab.name))
+    ok = c.record("network", "leases differ", "all", True, "3 distinct leases", "a hint", "evidence")
+    bad = c.record("network", "leases differ", "all", False, "a, b share x", "a hint", "evidence", 0.5)
+    assert (ok.hint, ok.evidence) == ("", "")
+    assert (bad.hint, bad.evidence, bad.seconds) == ("a hint", "evidence", 0.5)
+    assert c.report.results == [ok, bad]
