@@ -193,7 +193,9 @@ dd if=/usr/lib/EXTLINUX/mbr.bin of="$IMG" bs=440 count=1 conv=notrunc status=non
 phase image
 
 # ---------------------------------------------------------------- box
-qemu-img convert -O qcow2 "$IMG" "$WORK/box.img"
+# compressed with zstd: ~3 s here, 435 MiB -> ~170 MiB (zlib: ~15 s); vagrant-libvirt uploads
+# this file into each fresh storage pool, so smaller is faster every session
+qemu-img convert -O qcow2 -c -o compression_type=zstd "$IMG" "$WORK/box.img"
 rm -f "$IMG"
 phase convert
 echo '{"provider":"libvirt","format":"qcow2","virtual_size":'"$DISK_GIB"'}' > "$WORK/metadata.json"
