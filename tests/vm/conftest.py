@@ -1,12 +1,19 @@
 """The real-VM harness: a network namespace, libvirtd inside it, the locally built box.
 
-A session fixture because booting VMs is the expensive part: it clears what a killed earlier
-run left (processes in the namespace, k8slabt* domains, volumes, networks), starts the
-daemons, makes sure the box exists, and at the end removes everything it created.
+The session fixture `vmhost` (booting VMs is the expensive part, so once per session):
+  1. clears what a killed earlier run left (k8slabt* domains, volumes, networks, its daemons,
+     the namespace),
+  2. creates the namespace `k8slabt` (loopback only, no route out),
+  3. starts virtlogd and libvirtd inside it and makes sure the storage pool `default` exists,
+  4. makes sure the test box is in `vagrant box list` (built from Debian packages if needed),
+and at the end always removes everything it created, also after a failure or Ctrl-C.
+
+Every test under tests/vm gets the `vm` marker: `pytest -m "not vm"` runs the fast tests only.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,52 +25,91 @@ from tests.harness import libvirt, netns
 from tests.harness.box import ensure_box
 
 REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+TOOLS = ("ip", "virsh", "libvirtd", "virtlogd", "qemu-system-x86_64", "qemu-img", "vagrant",
+         "debootstrap", "extlinux", "dnsmasq")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.vm)
+
+
+def missing_prerequisites() -> list[str]:
+    """What this machine lacks to run the VM tests (empty when they can run)."""
+    if os.geteuid() != 0:
+        return ["root (network namespace, libvirtd)"]
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if not os.path.exists("/dev/net/tun"):
+        missing.append("/dev/net/tun (libvirt's bridges and tap devices)")
+    if not os.path.isdir("/run") or not os.access("/run", os.W_OK):
+        missing.append("a writable /run (netns mounts, daemon sockets)")
+    plugin = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "vagrant-libvirt"],
+                            capture_output=True, text=True)
+    if plugin.stdout != "install ok installed":
+        missing.append("the vagrant-libvirt plugin (Debian package vagrant-libvirt)")
+    return missing
 
 
 class VmHost:
+    """What the VM tests get from the `vmhost` fixture."""
+
     ns = netns.NS
 
-    def __init__(self):
-        self.box = None
-        self.timings = {}
+    def __init__(self, log=print):
+        self.box: str | None = None
+        self.timings: dict[str, float] = {}
+        self.log = log
 
+    # -- session
     def setup(self):
         start = time.monotonic()
-        if netns.exists():
-            print(f"harness: clearing the namespace a killed run left: pids {netns.pids()}")
-            netns.delete()
-        netns.create()
-        libvirt.start_daemons()
-        removed = libvirt.purge()
-        if removed:
-            print("harness: removed leftovers of an earlier run:", ", ".join(removed))
-        self.timings["namespace+daemons"] = time.monotonic() - start
+        libvirt.clear_leftovers(self.log)
+        self.timings["clear leftovers"] = time.monotonic() - start
         start = time.monotonic()
-        self.box = ensure_box()
+        netns.create()
+        libvirt.start_daemons(self.log)
+        libvirt.ensure_pool(self.log)
+        self.timings["namespace + daemons"] = time.monotonic() - start
+        start = time.monotonic()
+        # K8SLAB_TEST_BOX: use a box already in `vagrant box list` instead (harness development)
+        self.box = os.environ.get("K8SLAB_TEST_BOX") or ensure_box(log=self.log)
         self.timings["box"] = time.monotonic() - start
 
     def teardown(self):
-        try:
-            libvirt.purge()
-            libvirt.stop_networks()
-        finally:
-            netns.delete()
-        print("harness timings:", {k: f"{v:.0f}s" for k, v in self.timings.items()})
+        start = time.monotonic()
+        removed = libvirt.cleanup(self.log)
+        if removed:
+            self.log("harness: removed at the end: " + ", ".join(removed))
+        self.timings["clean-up"] = time.monotonic() - start
+        self.log("harness timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in self.timings.items()))
 
+    # -- for the tests
     def run(self, argv, **kw) -> subprocess.CompletedProcess:
-        """Run argv inside the namespace."""
+        """subprocess.run(argv, **kw) inside the namespace. The environment (kw `env`, else
+        this process's) is passed through, with Vagrant's version check turned off; `cwd`
+        defaults to the repository."""
         kw.setdefault("cwd", REPO)
-        return subprocess.run(netns.exec_argv([str(a) for a in argv]), **kw)
+        env = dict(kw.pop("env", None) or os.environ)
+        env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
+        return netns.run(argv, env=env, **kw)
 
     def invoke(self, *args) -> list:
-        """The user's command line: `invoke ARGS` with this repo's tasks.py."""
+        """The user's command line: `invoke ARGS` with this repo's tasks.py (to give to run)."""
         return [sys.executable, "-m", "invoke", "--search-root", str(REPO), *args]
 
+    def virsh(self, *args) -> subprocess.CompletedProcess:
+        return libvirt.virsh(*args)
+
     def leftovers(self, prefix=libvirt.PREFIX) -> list:
+        """Domains, volumes and networks whose names start with prefix."""
         return libvirt.leftovers(prefix)
 
     def write_lab(self, folder: Path, name: str, until: str = "etcd") -> Path:
-        """A debian12 lab with the tutorial's three nodes, on the test box and plain QEMU."""
+        """A debian12 lab.yaml in folder with the tutorial's three nodes, on the test box and
+        plain QEMU; its libvirt names all start with k8slabt-<name>."""
         path = Path(folder) / "lab.yaml"
         path.write_text(f"""\
 name: {libvirt.PREFIX}-{name}
@@ -84,14 +130,22 @@ nodes:
 
 @pytest.fixture(scope="session")
 def vmhost():
-    if os.geteuid() != 0:
-        pytest.skip("the VM tests need root (network namespace, libvirtd)")
+    missing = missing_prerequisites()
+    if missing:
+        message = "VM tests need: " + "; ".join(missing) + " (tests/harness/host-setup.sh installs the packages)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     problem = libvirt.foreign_daemon()
     if problem:
         pytest.fail(f"{problem}: stop it, or run the VM tests on a machine without one")
+    lock = libvirt.session_lock()
     host = VmHost()
     try:
         host.setup()
         yield host
     finally:
-        host.teardown()
+        try:
+            host.teardown()
+        finally:
+            lock.close()
