@@ -117,7 +117,7 @@ def start_daemons(log=print) -> dict:
     Returns {name: pid}, also recorded in the state file."""
     problem = foreign_daemon()
     if problem:
-        raise RuntimeError(problem)
+        raise RuntimeError(problem + ": stop it, or run the VM tests on a machine without one")
     started = daemons_running()
     for name, pidfile in DAEMONS:
         if name in started:
