@@ -35,8 +35,9 @@ class Result:
 
 
 class Host:
-    def __init__(self, node, conn, log_path: Path):
+    def __init__(self, node, conn, log_path: Path, become: bool = True):
         self.node = node
+        self.become = become  # run as root through sudo (the VMs' vagrant user may)
         self.name = node.name
         self.conn = conn
         self.log_path = Path(log_path)
@@ -49,17 +50,18 @@ class Host:
             fh.write(text)
 
     def run(self, command: str, check: bool = True, stdin: str | None = None,
-            sudo: bool = True, timeout: int = 600) -> Result:
+            timeout: int = 600) -> Result:
         """Run a shell command; with check, a non-zero exit raises CommandError with the evidence."""
         remote = command
         if stdin is not None:
             # Piping through base64 keeps stdin in the one command: no extra round trip, no EOF games.
             data = base64.b64encode(stdin.encode()).decode()
-            remote = f"echo {data} | base64 -d | {command}"
-        if sudo:
+            # Braces: the whole command (a list like `a && b`) reads the decoded stdin.
+            remote = f"echo {data} | base64 -d | {{ {command}\n}}"
+        if self.become:
             remote = f"sudo -n bash -c {shlex.quote(remote)}"
         start = time.monotonic()
-        r = self.conn.run(remote, warn=True, hide=True, pty=False, timeout=timeout)
+        r = self.conn.run(remote, warn=True, hide=True, pty=False, timeout=timeout, in_stream=False)
         result = Result(command, r.exited, r.stdout, r.stderr)
         self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} $ {command}\n"
                   f"{result.output}\n-> exit {r.exited} ({time.monotonic() - start:.2f}s)\n")

@@ -1,13 +1,15 @@
 """What the user sees: progress while Vagrant works, tables, messages."""
 from __future__ import annotations
 
+import sys
 import time
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-console = Console(highlight=False)
+# Off a terminal (CI logs, pipes) rich would wrap at 80 columns, breaking diffs and commands.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 class BootProgress:

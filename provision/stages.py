@@ -25,7 +25,7 @@ def base(lab, node, host):
     platform = lab.platform_info
     steps = [
         ShellStep("private ip", "private-ip.sh", {"IP": node.ip}),
-        FileStep("/etc/hosts", "/etc/hosts",
+        FileStep("hosts file", "/etc/hosts",
                  lambda text: hosts_file(text, lab.hosts_entries, node.name)),
     ]
     if platform.package_manager == "yum":

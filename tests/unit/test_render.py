@@ -36,7 +36,7 @@ def test_libvirt_vagrantfile_carries_the_lab(lab):
     for name, ip in [("k8s-master", "192.168.0.15"), ("k8s-node1", "192.168.0.16"),
                      ("k8s-node2", "192.168.0.17")]:
         assert f'config.vm.define "{name}"' in text
-        assert f'ip: "{ip}", netmask: "255.255.255.0"' in text
+        assert f'ip: "{ip}", netmask: "255.255.255.0", hostname: true' in text
     assert 'libvirt__network_name: "k8s-lab-private"' in text
     assert 'lv.driver = "kvm"' in text and "cpu_model" not in text
     assert 'config.vm.box = "centos/7"' in text

@@ -98,6 +98,31 @@ def test_dry_run_on_provisioned_lab_prints_no_diff(vmhost, lab):
     assert "+++" not in r.stdout and "would run:" not in r.stdout
 
 
+def test_a_failing_node_is_reported_and_the_others_finish(vmhost, lab):
+    # node1's /etc/hosts differs from the lab's table and cannot be replaced (immutable):
+    # the base stage must fail there, finish on the other nodes, and name what failed.
+    assert on_node(vmhost, lab, "k8s-node1", "echo '192.168.0.99 k8s-node2' | sudo tee -a /etc/hosts"
+                   " && sudo chattr +i /etc/hosts").returncode == 0
+    try:
+        r = invoke(vmhost, "provision", "--config", str(lab), check=False)
+        assert r.returncode == 1
+        err = r.stderr
+        assert "provisioning failed on 1 node(s)" in err, err
+        assert "[k8s-node1] step base/hosts file: command failed (exit 1)" in err, err
+        assert "Operation not permitted" in err and "logs/k8s-node1.log" in err, err
+        assert "Traceback" not in err
+        report = json.loads((lab.parent / ".lab" / "k8slabt-life" / "provision.json").read_text())
+        results = {(x["node"], x["step"]): x["result"] for x in report}
+        assert results[("k8s-node1", "hosts file")] == "failed"
+        # the other nodes ran the whole base stage; no stage after base started
+        assert all(results[(n, "time sync")] == "ok" for n in ("k8s-master", "k8s-node2"))
+        assert {x["stage"] for x in report} == {"base"}
+    finally:
+        on_node(vmhost, lab, "k8s-node1", "sudo chattr -i /etc/hosts")
+    r = invoke(vmhost, "provision", "--config", str(lab))
+    assert ", 1 changed," in r.stdout, r.stdout   # node1's /etc/hosts, and nothing else
+
+
 def _verify_report(lab):
     folder = lab.parent / ".lab" / "k8slabt-life"
     return json.loads((folder / "verify.json").read_text()), folder / "verify.xml"

@@ -1,0 +1,52 @@
+"""Host's command composition (stdin, read, write) run by a real shell.
+
+The connection here is invoke's Context, which has Fabric's `run` interface and runs the same
+command line in a local bash; over SSH the VM tests run the very same strings. become=False
+because this machine has no sudo (the VMs do).
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from invoke import Context
+
+from k8slab.errors import CommandError
+from k8slab.remote import Host
+
+
+@pytest.fixture
+def host(tmp_path):
+    return Host(SimpleNamespace(name="local"), Context(), tmp_path / "local.log", become=False)
+
+
+def test_stdin_reaches_every_command_of_a_list(host, tmp_path):
+    out = tmp_path / "out"
+    host.run(f"true && cat > {out}", stdin="line one\nline two\n")
+    assert out.read_text() == "line one\nline two\n"
+
+
+def test_write_then_read_round_trip_keeps_mode(host, tmp_path):
+    target = tmp_path / "etc" / "default" / "etcd"
+    host.write(str(target), 'ETCD_NAME="default"\n')
+    assert target.read_text() == 'ETCD_NAME="default"\n'
+    target.chmod(0o600)
+    host.write(str(target), "x='quotes' \"and\" $dollars\n")
+    assert host.read(str(target)) == "x='quotes' \"and\" $dollars\n"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert not list(target.parent.glob("*.tmp"))
+
+
+def test_read_missing_file_is_none(host, tmp_path):
+    assert host.read(str(tmp_path / "nope")) is None
+
+
+def test_failure_names_node_step_command_exit_and_tail(host, tmp_path):
+    host.step = "base/hosts file"
+    with pytest.raises(CommandError) as e:
+        host.run("echo first; echo last >&2; exit 7")
+    msg = str(e.value)
+    assert msg.startswith("[local] step base/hosts file: command failed (exit 7): echo first;")
+    assert "| first" in msg and "| last" in msg and str(tmp_path / "local.log") in msg
+    log = (tmp_path / "local.log").read_text()
+    assert "base/hosts file $ echo first; echo last >&2; exit 7" in log and "-> exit 7" in log
