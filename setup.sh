@@ -19,7 +19,7 @@ SUDO=""
 
 # Vagrant with the libvirt provider, libvirt and QEMU, from the distribution's own packages.
 PACKAGES=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-          dnsmasq-base ebtables python3-venv rsync)
+          dnsmasq-base ebtables python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
