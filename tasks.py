@@ -47,9 +47,10 @@ def render(c, config=""):
                 "verify": "run `verify` at the end (default on)"})
 def up(c, config="", until="", verify=True):
     """Render, boot the VMs, provision the stages up to --until, then verify. Safe to re-run."""
-    from k8slab import provisioning
+    from k8slab import doctor, provisioning
     lab = lifecycle.load(config)
     stages = lab.stages_until(until) if until else lab.stages
+    doctor.preflight(lab, lifecycle.provider(lab))  # the host's problems, before anything changes
     lifecycle.boot(lab)
     provisioning.provision(lab, stages)
     if verify:
@@ -83,6 +84,17 @@ def _verify(lab, stage):
 def verify(c, config="", stage=None):
     """Run the tutorial's smoke tests for the applied stages; exit 1 if any check fails."""
     _verify(lifecycle.load(config), stage or None)
+
+
+@lab_task()
+def doctor(c, config=""):
+    """Check the host for the lab: Vagrant, the provider, KVM, networks, memory, disk, CPUs, box."""
+    from k8slab import doctor as checks
+    lab = lifecycle.load(config)
+    findings = checks.run_doctor(lab, lifecycle.provider(lab))
+    checks.print_findings(findings)
+    if checks.blocking(findings):
+        raise Exit("doctor: some checks failed; each has its fix above", code=1)
 
 
 @lab_task()

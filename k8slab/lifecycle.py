@@ -20,6 +20,11 @@ def load(config_path):
     return load_lab(config_path or default_config_path())
 
 
+def provider(lab) -> str:
+    """The provider the lab uses (resolves `provider: auto` for this host)."""
+    return resolve_provider(lab)
+
+
 def render(lab) -> tuple:
     provider = resolve_provider(lab)
     path, changed = write_vagrantfile(lab, provider)

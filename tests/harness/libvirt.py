@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -251,6 +252,9 @@ def cleanup(log=print) -> list[str]:
         finally:
             stop_daemons(log)
         netns.delete(log=log)
+        # libvirt leaves its dnsmasq run files of destroyed networks behind
+        for path in Path("/run/libvirt/network").glob(f"{PREFIX}*"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
     else:
         recorded = _load().get("daemons", {})
         alive = {n: p for n, p in recorded.items() if netns.cmdline(p).startswith(n)}

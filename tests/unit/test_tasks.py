@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-TASKS = ["destroy", "plan", "provision", "render", "ssh", "status", "up", "verify"]
+TASKS = ["destroy", "doctor", "plan", "provision", "render", "ssh", "status", "up", "verify"]
 
 
 def invoke(*args, cwd=REPO, env=None):
