@@ -72,10 +72,21 @@ class FileStep(Step):
         if wanted == current:
             return Plan(note=f"{self.path} already as wanted")
         ctx.restart.update(self.restarts)
-        return Plan(diff=_unified(self.path, current or "", wanted),
-                    apply=lambda: host.write(self.path, wanted, self.mode),
+
+        def apply():
+            if self.restarts:
+                host.run(f"mkdir -p {PENDING} && touch "
+                         + " ".join(f"{PENDING}/{svc}" for svc in self.restarts))
+            host.write(self.path, wanted, self.mode)
+        return Plan(diff=_unified(self.path, current or "", wanted), apply=apply,
                     note=f"{self.path} edited" + (f" (restarts {', '.join(self.restarts)})"
                                                     if self.restarts else ""))
+
+
+# On the node: one empty file per service whose config changed but which has not been restarted
+# yet. A run killed between the two steps leaves the mark, and the next run still restarts it.
+PENDING = "/var/lib/k8s-lab/restart"
+RUNNING_STATES = ("enabled", "static", "generated", "indirect")
 
 
 def _systemctl_states(host, services) -> dict:
@@ -86,46 +97,42 @@ def _systemctl_states(host, services) -> dict:
                                          enabled + [""] * len(services))}
 
 
+def _pending(host) -> set:
+    return set(host.run(f"ls {PENDING} 2>/dev/null", check=False).stdout.split())
+
+
 class ServiceStep(Step):
-    """Services running and enabled; restarted when a file they read changed in this stage."""
+    """Services running and enabled, restarted when a file they read changed.
 
-    def __init__(self, services, enable=True):
-        self.services, self.enable = list(services), enable
-        self.name = "services " + " ".join(self.services)
+    With start=False (the end of a stage that edits files of services the start stage starts
+    later) it only restarts those already running.
+    """
+
+    def __init__(self, services, start=True):
+        self.services, self.start = list(services), start
+        self.name = ("services " if start else "restart changed ") + " ".join(self.services)
 
     def plan(self, host, ctx):
-        states = _systemctl_states(host, self.services)
-        commands = []
-        for s in self.services:
-            active, enabled = states[s]
-            if active != "active":
-                commands.append(f"systemctl start {s}")
-            elif s in ctx.restart:
-                commands.append(f"systemctl restart {s}")
-            if self.enable and enabled not in ("enabled", "static", "generated", "indirect"):
-                commands.append(f"systemctl enable {s}")
+        restart = (ctx.restart | _pending(host)) & set(self.services)
         ctx.restart.difference_update(self.services)
-        note = ", ".join(f"{s} {states[s][0]}/{states[s][1]}" for s in self.services)
-        return Plan(commands=commands, note=note,
-                    apply=lambda: [host.run(c) for c in commands])
-
-
-class RestartIfRunning(Step):
-    """At the end of a stage that edits files of services started later: restart those running."""
-
-    def __init__(self, services):
-        self.services = list(services)
-        self.name = "restart changed"
-
-    def plan(self, host, ctx):
-        wanted = [s for s in self.services if s in ctx.restart]
-        ctx.restart.difference_update(wanted)
-        if not wanted:
+        candidates = self.services if self.start else [s for s in self.services if s in restart]
+        if not candidates:
             return Plan(note="no service files changed")
-        states = _systemctl_states(host, wanted)
-        commands = [f"systemctl restart {s}" for s in wanted if states[s][0] == "active"]
-        return Plan(commands=commands, note="not running yet: started by the start stage"
-                    if not commands else "", apply=lambda: [host.run(c) for c in commands])
+        states = _systemctl_states(host, candidates)
+        commands = []
+        for s in candidates:
+            active, enabled = states[s]
+            done = f" && rm -f {PENDING}/{s}" if s in restart else ""
+            if active != "active" and self.start:
+                commands.append(f"systemctl start {s}{done}")
+            elif active == "active" and s in restart:
+                commands.append(f"systemctl restart {s}{done}")
+            if self.start and enabled not in RUNNING_STATES:
+                commands.append(f"systemctl enable {s}")
+        note = ", ".join(f"{s} {states[s][0]}/{states[s][1]}" for s in candidates)
+        if not self.start and not commands:
+            note += ": started by the start stage"
+        return Plan(commands=commands, note=note, apply=lambda: [host.run(c) for c in commands])
 
 
 class PackageStep(Step):

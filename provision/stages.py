@@ -10,8 +10,7 @@ start    (2.4, 3.5) master and nodes: their services running and enabled; docker
 from __future__ import annotations
 
 from k8slab.edits import hosts_file
-from k8slab.steps import (EtcdKeyStep, FileStep, PackageStep, RestartIfRunning, ServiceStep,
-                          ShellStep)
+from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
 
 from . import files
 from .repos import REPO_FILE, centos_base_repo
@@ -65,7 +64,7 @@ def master(lab, node, host):
                  restarts=["kube-apiserver"], package_hint="kubernetes"),
         FileStep("scheduler", "/etc/kubernetes/scheduler", lambda t: files.scheduler(t, lab),
                  restarts=["kube-scheduler"], package_hint="kubernetes"),
-        RestartIfRunning(kube),
+        ServiceStep(kube, start=False),
     ]
 
 
@@ -85,7 +84,7 @@ def network(lab, node, host):
         FileStep("flanneld config", "/etc/sysconfig/flanneld",
                  lambda t: files.flanneld(t, lab, _private_iface(lab, node, host)),
                  restarts=["flanneld"], package_hint="flannel"),
-        RestartIfRunning(["flanneld"]),
+        ServiceStep(["flanneld"], start=False),
     ]
 
 
@@ -97,7 +96,7 @@ def nodes(lab, node, host):
                  restarts=["kubelet", "kube-proxy"], package_hint="kubernetes"),
         FileStep("kubelet", "/etc/kubernetes/kubelet", lambda t: files.kubelet(t, lab, node),
                  restarts=["kubelet"], package_hint="kubernetes"),
-        RestartIfRunning(["kubelet", "kube-proxy"]),
+        ServiceStep(["kubelet", "kube-proxy"], start=False),
     ]
 
 

@@ -7,10 +7,18 @@ so the debian12 platform stands in for centos7 and stops after the etcd stage).
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml
+
+from tests.harness import netns
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.vm
 
@@ -45,8 +53,27 @@ def test_up_until_base_then_plan_shows_the_tutorial_diff(vmhost, lab):
     assert "would run: ETCDCTL_API=2 etcdctl" in out and "set /k8s/network/config" in out, out
 
 
-def test_up_boots_provisions_and_verifies(vmhost, lab):
+def test_up_killed_in_the_etcd_stage_then_up_completes(vmhost, lab):
+    # Kill `invoke up` (the whole process group, SIGKILL: no clean-up of any kind) right after
+    # it rewrote etcd's config and before it restarted etcd; the next `invoke up` must still
+    # restart etcd (the pending-restart mark on the node) and finish the job.
+    log = lab.parent / ".lab" / "k8slabt-life" / "logs" / "k8s-master.log"
+    proc = subprocess.Popen(netns.exec_argv(vmhost.invoke("up", "--config", str(lab))),
+                            cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        while "etcd/etcd config $ mkdir -p $(dirname" not in (log.read_text() if log.exists() else ""):
+            assert proc.poll() is None and time.monotonic() < deadline, "never reached etcd config"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    mark = on_node(vmhost, lab, "k8s-master", "ls /var/lib/k8s-lab/restart/").stdout.split()
+    print("pending restarts after the kill:", mark)
     r = invoke(vmhost, "up", "--config", str(lab))
+    assert "verify: 6 passed, 0 failed" in r.stdout, r.stdout
+    assert on_node(vmhost, lab, "k8s-master", "ls /var/lib/k8s-lab/restart/").stdout.split() == []
     assert "provision:" in r.stdout
     report = json.loads((lab.parent / ".lab" / "k8slabt-life" / "provision.json").read_text())
     assert {x["stage"] for x in report} == {"base", "etcd"}
