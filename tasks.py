@@ -12,8 +12,9 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from k8slab import lifecycle  # noqa: E402
+from k8slab import lifecycle, ui  # noqa: E402
 from k8slab.errors import LabError  # noqa: E402
+from k8slab.lock import lab_lock  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)"}
 
@@ -50,9 +51,10 @@ def up(c, config="", until="", verify=True):
     from k8slab import doctor, provisioning
     lab = lifecycle.load(config)
     stages = lab.stages_until(until) if until else lab.stages
-    doctor.preflight(lab, lifecycle.provider(lab))  # the host's problems, before anything changes
-    lifecycle.boot(lab)
-    provisioning.provision(lab, stages)
+    with lab_lock(lab, "up", log=ui.info):
+        doctor.preflight(lab, lifecycle.provider(lab))  # the host's problems, before any change
+        lifecycle.boot(lab)
+        provisioning.provision(lab, stages)
     if verify:
         _verify(lab, None)
 
@@ -64,7 +66,8 @@ def provision(c, config="", until="", dry_run=False):
     from k8slab import provisioning
     lab = lifecycle.load(config)
     stages = lab.stages_until(until) if until else lab.stages
-    provisioning.provision(lab, stages, dry_run=dry_run)
+    with lab_lock(lab, "plan" if dry_run else "provision", log=ui.info):
+        provisioning.provision(lab, stages, dry_run=dry_run)
 
 
 @lab_task(help={"until": "last stage to plan (default: the lab file's `until`)"})
@@ -113,7 +116,8 @@ def destroy(c, config="", yes=False):
         answer = input(f"Destroy the VMs of lab {lab.name} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("destroy: cancelled", code=1)
-    lifecycle.destroy(lab)
+    with lab_lock(lab, "destroy", log=ui.info):
+        lifecycle.destroy(lab)
 
 
 @lab_task(help={"node": "node name, e.g. k8s-master", "command": "run this command instead of a shell"})

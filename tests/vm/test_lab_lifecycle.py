@@ -80,6 +80,26 @@ def test_up_killed_in_the_etcd_stage_then_up_completes(vmhost, lab):
     assert all(x["result"] in ("ok", "changed") for x in report)
 
 
+def test_a_second_command_on_the_same_lab_refuses_while_up_runs(vmhost, lab):
+    lock = lab.parent / ".lab" / "k8slabt-life" / "lock"
+    first = subprocess.Popen(netns.exec_argv(vmhost.invoke("up", "--config", str(lab))),
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while '"task": "up"' not in (lock.read_text() if lock.exists() else ""):
+            assert first.poll() is None and time.monotonic() < deadline, "up never took the lock"
+            time.sleep(0.05)
+        holder = json.loads(lock.read_text())
+        second = invoke(vmhost, "provision", "--config", str(lab), check=False)
+        assert second.returncode == 1
+        assert f"lab k8slabt-life is busy: 'invoke up' (pid {holder['pid']}" in second.stderr, \
+            second.stderr
+    finally:
+        out, _ = first.communicate(timeout=900)
+    assert first.returncode == 0, out
+    assert "0 changed" in out, out
+
+
 def test_each_vm_holds_its_ip_and_pings_the_others(vmhost, lab):
     for node, ip in NODES.items():
         r = on_node(vmhost, lab, node, "ip -o -4 addr show")
