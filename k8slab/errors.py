@@ -40,5 +40,9 @@ class ProvisionError(LabError):
 
     def __init__(self, failures):
         self.failures = list(failures)
-        super().__init__("\n".join(["provisioning failed on %d node(s):" % len(self.failures)]
-                                   + [str(f) for f in self.failures]))
+        super().__init__("\n".join(
+            ["provisioning failed on %d node(s):" % len(self.failures)]
+            + [str(f) for f in self.failures]
+            + ["The other nodes finished the stage; every step's result is in provision.json.",
+               "Fix the cause above, then run `invoke up` (or `invoke provision`) again: "
+               "finished steps report ok and are not redone."]))

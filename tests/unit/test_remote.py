@@ -50,3 +50,20 @@ def test_failure_names_node_step_command_exit_and_tail(host, tmp_path):
     assert "| first" in msg and "| last" in msg and str(tmp_path / "local.log") in msg
     log = (tmp_path / "local.log").read_text()
     assert "base/hosts file $ echo first; echo last >&2; exit 7" in log and "-> exit 7" in log
+
+
+def test_provision_report_names_every_failed_node_and_what_to_run_next(host, tmp_path):
+    from k8slab.errors import ProvisionError
+    failures = []
+    for name, step in (("k8s-node1", "base/hosts file"), ("k8s-node2", "base/time sync")):
+        h = Host(SimpleNamespace(name=name), Context(), tmp_path / f"{name}.log", become=False)
+        h.step = step
+        with pytest.raises(CommandError) as e:
+            h.run(f"echo {name} broke; exit 3")
+        failures.append(e.value)
+    text = str(ProvisionError(failures))
+    assert text.startswith("provisioning failed on 2 node(s):")
+    assert "[k8s-node1] step base/hosts file: command failed (exit 3)" in text
+    assert "[k8s-node2] step base/time sync: command failed (exit 3)" in text
+    assert "| k8s-node2 broke" in text
+    assert "run `invoke up` (or `invoke provision`) again" in text
