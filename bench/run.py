@@ -246,7 +246,9 @@ def main():
         for who in ("tool", "shell", "ansible"):
             for p in r[who]["state_problems"]:
                 console.print(f"{who}: {p}", style="yellow", markup=False)
-    console.print(f"results: {RESULTS}; outputs: {WORK / 'out'}; total {res['total_s'] / 60:.1f} min")
+    from bench.markdown import render
+    (WORK / "table.md").write_text(render(res))
+    console.print(f"results: {RESULTS}; Markdown: {WORK / 'table.md'}; outputs: {WORK / 'out'}; total {res['total_s'] / 60:.1f} min")
 
 
 if __name__ == "__main__":

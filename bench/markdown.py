@@ -1,0 +1,70 @@
+"""bench/results.json as the Markdown tables of docs/benchmarks.md:  python bench/markdown.py"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def s(x):
+    return "—" if x is None else f"{x:.1f} s"
+
+
+def r(x):
+    return "—" if x is None else f"{x:.2f}"
+
+
+def render(res: dict) -> str:
+    m, up, n, c = res["medians"], res["up_first"], res["noop"], res["cost"]
+    t = res["targets"]
+    k = len(res["rounds"])
+    mach = res["machine"]
+    out = [f"Run {res['started']}; {mach['nproc']} CPUs, {mach['memory_gib']} GiB, {mach['cpu']}; "
+           f"{mach['virtualization']}; {mach['vms']}; {mach['vagrant']}, {mach['qemu']}, {mach['ansible']}.",
+           "",
+           "| measure | k8s-lab | shell (vagrant ssh) | Ansible | ours/shell | ours/Ansible | target |",
+           "|---|---:|---:|---:|---:|---:|---|",
+           f"| `invoke up --until etcd` from nothing (wall) | {s(up['wall_s'])} | | | | | |",
+           f"| &nbsp; boot (`VMs up in`) | {s(up['boot_s'])} | | | | | |"]
+    out += [f"| &nbsp; stage {st} | {s(v)} | | | | | |" for st, v in up["stages_s"].items()]
+    out += [f"| &nbsp; verify | {s(up['verify_s'])} | | | | | |",
+            f"| &nbsp; rest (render, doctor, SSH set-up, Python start-up) | {s(up['rest_s'])} | | | | | |",
+            f"| `invoke provision` on the finished lab (median of 3) | {s(n['median_wall_s'])} | | | | | "
+            f"≤ 1/5 of first provisioning: {'met' if t['noop_le_fifth_of_first'] else '**not met**'}; "
+            f"{n['changed']} changes |",
+            f"| `invoke up` on the finished lab | {s(res['up_again']['wall_s'])} | | | | | "
+            f"{res['up_again']['changed']} changes |",
+            f"| provisioning from the reset state, first run (median of {k}) | {s(m['tool_first_s'])} | "
+            f"{s(m['shell_first_s'])} | {s(m['ansible_first_s'])} | {r(m['ratio_first_shell'])} | "
+            f"{r(m['ratio_first_ansible'])} | ≤ 0.5: shell {'met' if t['ratio_first_shell_le_half'] else '**not met**'}, "
+            f"Ansible {'met' if t['ratio_first_ansible_le_half'] else '**not met**'} |",
+            f"| provisioning re-run (median of {k}) | {s(m['tool_again_s'])} | {s(m['shell_again_s'])} | "
+            f"{s(m['ansible_again_s'])} | {r(m['ratio_again_shell'])} | {r(m['ratio_again_ansible'])} | "
+            f"≤ 0.5: shell {'met' if t['ratio_again_shell_le_half'] else '**not met**'}, "
+            f"Ansible {'met' if t['ratio_again_ansible_le_half'] else '**not met**'} |",
+            f"| one remote command, `Host.run(\"true\")` (median of {c['host_run_true_n']}) | "
+            f"{c['host_run_true_median_s'] * 1000:.0f} ms | | | | | |",
+            f"| &nbsp; the same without sudo / one file read | {c['run_true_without_sudo_median_s'] * 1000:.0f} ms / "
+            f"{c['host_read_median_s'] * 1000:.0f} ms | | | | | |",
+            f"| &nbsp; `vagrant ssh-config` / opening the 3 connections | {s(c['vagrant_ssh_config_s'])} / "
+            f"{s(c['open_connections_s'])} | | | | | |",
+            f"| `invoke render` / `invoke doctor` | {s(res['render_s'])} / {s(res['doctor_s'])} | | | | | |",
+            f"| baselines leave the tool's state (files, etcd active/enabled, flannel key) | | "
+            f"{'same' if t['same_state'] else '**different**'} | {'same' if t['same_state'] else '**different**'} | | | |",
+            "", "Per round (seconds, first / re-run):", "",
+            "| round | k8s-lab | shell | Ansible (changes) | ours/shell | ours/Ansible |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for i, x in enumerate(res["rounds"], 1):
+        out.append(f"| {i} | {x['tool']['first_s']:.1f} / {x['tool']['again_s']:.1f} | "
+                   f"{x['shell']['first_s']:.1f} / {x['shell']['again_s']:.1f} | "
+                   f"{x['ansible']['first_s']:.1f} ({x['ansible']['first_changed']}) / "
+                   f"{x['ansible']['again_s']:.1f} ({x['ansible']['again_changed']}) | "
+                   f"{x['ratio_first_shell']:.2f} / {x['ratio_again_shell']:.2f} | "
+                   f"{x['ratio_first_ansible']:.2f} / {x['ratio_again_ansible']:.2f} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else RESULTS).read_text())))
