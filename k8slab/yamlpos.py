@@ -13,6 +13,10 @@ import yaml
 
 Path = tuple  # ("nodes", 2, "ip")
 
+# List items and mapping keys after aliases are expanded; the shipped lab has about 50. Aliases
+# of aliases ("billion laughs") would otherwise expand without end, since every path is recorded.
+MAX_VALUES = 100_000
+
 
 @dataclass
 class Duplicate:
@@ -40,13 +44,16 @@ class Loaded:
 def load(text: str) -> Loaded:
     """Parse text; raises yaml.YAMLError (with problem_mark) when it is not well-formed YAML."""
     loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-    finally:
-        loader.dispose()
     result = Loaded(None)
-    if root is not None:
-        result.data = _build(loader, root, (), result, set())
+    try:
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if root is not None:
+            result.data = _build(loader, root, (), result, set())
+    except RecursionError:  # PyYAML composes and constructs recursively
+        raise yaml.YAMLError("lists and mappings are nested too deeply") from None
     return result
 
 
@@ -56,6 +63,9 @@ def _build(loader, node, path, result, active):
             raise yaml.constructor.ConstructorError(
                 None, None, "an alias refers to a node that contains it", node.start_mark)
         active = active | {id(node)}
+        if len(result.lines) > MAX_VALUES:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"aliases expand to more than {MAX_VALUES} values", node.start_mark)
     if isinstance(node, yaml.MappingNode):
         written = {id(k) for k, _ in node.value}
         loader.flatten_mapping(node)  # applies `<<: *anchor` merge keys, like safe_load
