@@ -72,7 +72,7 @@ def _build(loader, node, path, result, active):
         merged = {id(k) for k, _ in node.value} - written
         out, first = {}, {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(loader, key_node)
             if isinstance(key, (list, dict)):
                 raise yaml.constructor.ConstructorError(
                     None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark)
@@ -95,4 +95,20 @@ def _build(loader, node, path, result, active):
             result.lines[sub] = item.start_mark.line + 1
             out.append(_build(loader, item, sub, result, active))
         return out
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node)
+
+
+def _construct(loader, node):
+    """PyYAML's constructors fail with plain Python errors on some scalars they matched
+    (`2020-13-45`, a 5000-digit number, `!!int` with no value): report those as YAML errors."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError, OverflowError) as e:
+        kind = str(node.tag).rsplit(":", 1)[-1]
+        value = node.value if isinstance(node, yaml.ScalarNode) else kind
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read {str(value)[:40]!r} as {kind} ({str(e)[:80]}); "
+            "put it in quotes if it is meant as text",
+            node.start_mark) from None

@@ -133,6 +133,10 @@ YAMLISH = st.one_of(
 @example(text="\n".join(["a0: &a0 [x,x,x,x,x,x,x,x,x,x]"]
                         + [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]"
                            for i in range(1, 9)]) + "\nnodes: []\n")  # alias bomb: 10^9 values
+@example(text="!!int")                         # IndexError in PyYAML's int constructor (fixed)
+@example(text="until: 2020-13-45\n")            # ValueError from an implicit timestamp (fixed)
+@example(text="memory: " + "9" * 5000)          # ValueError: int() digit limit (fixed)
+@example(text="{? !!bool x : 1}")
 @example(text="nodes: &x\n  - *x\n")
 @example(text="? [a]\n: b\n")
 @example(text=b"\xff\xfename: x\n")
