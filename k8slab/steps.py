@@ -89,16 +89,16 @@ PENDING = "/var/lib/k8s-lab/restart"
 RUNNING_STATES = ("enabled", "static", "generated", "indirect")
 
 
-def _systemctl_states(host, services) -> dict:
+def _service_facts(host, services) -> tuple[dict, set]:
+    """Each service's (active, enabled) state and the pending restart marks, in one round trip."""
     names = " ".join(services)
-    active = host.run(f"systemctl is-active {names}", check=False).stdout.split()
-    enabled = host.run(f"systemctl is-enabled {names}", check=False).stdout.split()
-    return {s: (a, e) for s, a, e in zip(services, active + [""] * len(services),
-                                         enabled + [""] * len(services))}
-
-
-def _pending(host) -> set:
-    return set(host.run(f"ls {PENDING} 2>/dev/null", check=False).stdout.split())
+    out = host.run(f"systemctl is-active {names}; echo --; systemctl is-enabled {names}; "
+                   f"echo --; ls {PENDING} 2>/dev/null", check=False).stdout
+    active, enabled, pending = (out.split("--") + ["", "", ""])[:3]
+    active, enabled = active.split(), enabled.split()
+    pad = [""] * len(services)
+    return ({s: (a, e) for s, a, e in zip(services, active + pad, enabled + pad)},
+            set(pending.split()))
 
 
 class ServiceStep(Step):
@@ -113,12 +113,12 @@ class ServiceStep(Step):
         self.name = ("services " if start else "restart changed ") + " ".join(self.services)
 
     def plan(self, host, ctx):
-        restart = (ctx.restart | _pending(host)) & set(self.services)
+        states, pending = _service_facts(host, self.services)
+        restart = (ctx.restart | pending) & set(self.services)
         ctx.restart.difference_update(self.services)
         candidates = self.services if self.start else [s for s in self.services if s in restart]
         if not candidates:
             return Plan(note="no service files changed")
-        states = _systemctl_states(host, candidates)
         commands = []
         for s in candidates:
             active, enabled = states[s]
@@ -200,17 +200,22 @@ class EtcdKeyStep(Step):
         if ctx.dry_run and host.run("command -v etcdctl", check=False).exited != 0:
             return Plan(commands=[self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")],
                         note="etcdctl not installed yet")
-        deadline = time.monotonic() + self.wait
-        while True:  # etcd may still be starting right after its restart
-            health = host.run(self._etcdctl("cluster-health"), check=False)
-            if health.ok or ctx.dry_run or time.monotonic() > deadline:
-                break
-            time.sleep(2)
-        if not health.ok and not ctx.dry_run:
-            raise host.error(self._etcdctl("cluster-health"), health)
         current = host.run(self._etcdctl(f"get {self.key}"), check=False)
         if current.ok and current.stdout.strip() == self.value:
             return Plan(note=f"{self.key} = {self.value}")
+        if not current.ok and not ctx.dry_run:
+            self._wait_healthy(host)  # etcd may still be starting right after its restart
+            current = host.run(self._etcdctl(f"get {self.key}"), check=False)
         cmd = self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")
         return Plan(commands=[cmd], apply=lambda: host.run(cmd),
-                    note=f"{self.key} was {current.stdout.strip() or 'unset'}")
+                    note=f"{self.key} was {current.stdout.strip() if current.ok else 'unset'}")
+
+    def _wait_healthy(self, host):
+        deadline = time.monotonic() + self.wait
+        while True:
+            health = host.run(self._etcdctl("cluster-health"), check=False)
+            if health.ok:
+                return
+            if time.monotonic() > deadline:
+                raise host.error(self._etcdctl("cluster-health"), health)
+            time.sleep(2)
