@@ -37,12 +37,6 @@ def mark_applied(lab, stage: str) -> None:
     save_state(lab, state)
 
 
-def set_value(lab, key: str, value) -> None:
-    state = load_state(lab)
-    state[key] = value
-    save_state(lab, state)
-
-
 def forget(lab) -> None:
     """After destroy: nothing is applied any more."""
     save_state(lab, {"stages": []})

@@ -95,10 +95,6 @@ class Vagrant:
         with self._call("ssh-config"):
             return self._v.ssh_config()
 
-    def validate(self) -> None:
-        with self._call("validate"):
-            self._v._call_vagrant_command(["validate"])
-
     def created(self) -> bool:
         """Whether Vagrant has ever created a machine here, without starting Vagrant."""
         machines = self.root / ".vagrant" / "machines"
