@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 from collections import deque
-from pathlib import Path
 from typing import Callable, Optional
 
 import vagrant as python_vagrant
