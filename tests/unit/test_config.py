@@ -1,12 +1,14 @@
 """lab.yaml: the shipped lab's derived values, and every bad file's message pinned in a golden file."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
+from invoke import Context, Exit
 
 from k8slab.config import Lab, Node, Problem, default_config_path, load_lab
 from k8slab.errors import ConfigError, LabError
@@ -29,12 +31,6 @@ nodes:
   - {name: k8s-node1, ip: 192.168.0.16, roles: [node], memory: 512}
   - {name: k8s-node2, ip: 192.168.0.17, roles: [node], cpus: 2}
 """
-
-
-@pytest.fixture
-def lab(tmp_path):
-    shutil.copy(REPO / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 def error_text(path: Path) -> str:
@@ -88,8 +84,44 @@ def test_missing_file(tmp_path):
     assert "file not found" in str(info.value) and str(tmp_path / "nope.yaml") in str(info.value)
 
 
-def test_config_error_is_a_lab_error():
-    assert issubclass(ConfigError, LabError)
+# The second node's ip, as written in the file, and the problem load_lab must report for it.
+TWO_NODES = """\
+nodes:
+  - {name: k8s-master, ip: 192.168.0.15, roles: [etcd, master]}
+  - {name: k8s-node1, ip: %s, roles: [node]}
+"""
+
+
+@pytest.mark.parametrize("ip, message", [
+    ("192.168.0.300", "192.168.0.300 is not an IPv4 address"),
+    ("'192.168.0.16/24'", "192.168.0.16/24 is not an IPv4 address"),
+    ("''", "is empty; expected an IPv4 address like 192.168.0.15"),
+    ("3232235536", "expected an IPv4 address like 192.168.0.15, got 3232235536 (an integer)"),
+    ("192.168.1.16", "192.168.1.16 is not inside private_network 192.168.0.0/24"),
+], ids=["octet-300", "with-prefix", "empty", "integer", "outside-subnet"])
+def test_a_bad_node_ip_is_reported_with_its_key_path_line_and_value(lab_from_text, tmp_path, ip,
+                                                                     message):
+    with pytest.raises(ConfigError) as info:
+        lab_from_text(TWO_NODES % ip)
+    assert [(p.path, p.line, p.message) for p in info.value.problems] == [("nodes[1].ip", 3, message)]
+    assert str(info.value) == (f"{tmp_path.resolve() / 'lab.yaml'}: 1 problem(s):\n"
+                               f"  nodes[1].ip (line 3): {message}")
+
+
+def test_a_bad_lab_file_ends_a_task_with_its_message_and_exit_1(tmp_path):
+    # tasks.py turns a LabError into "error: ..." and exit code 1 (no traceback); a bad lab file
+    # must end that way too, before the task does anything.
+    spec = importlib.util.spec_from_file_location("k8slab_tasks", REPO / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    path = tmp_path / "lab.yaml"
+    path.write_text(TWO_NODES % "192.168.0.300")
+    with pytest.raises(Exit) as info:
+        tasks.render(Context(), config=str(path))
+    assert info.value.code == 1
+    assert info.value.message == (f"error: {path.resolve()}: 1 problem(s):\n"
+                                  "  nodes[1].ip (line 3): 192.168.0.300 is not an IPv4 address")
+    assert not (tmp_path / ".lab").exists()
 
 
 def test_minimal_file_gets_every_default(tmp_path):
@@ -203,13 +235,6 @@ def test_relative_path_is_resolved(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     lab = load_lab("lab.yaml")
     assert lab.path == (tmp_path / "lab.yaml").resolve()
-
-
-def test_node_ips_format_plainly(tmp_path):
-    path = tmp_path / "lab.yaml"
-    path.write_text((REPO / "lab.yaml").read_text())
-    lab = load_lab(path)
-    assert f"http://{lab.node('k8s-node1').ip}:10250" == "http://192.168.0.16:10250"
 
 
 def test_yaml_merge_keys_and_anchors(tmp_path):

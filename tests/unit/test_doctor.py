@@ -8,12 +8,10 @@ import shutil
 import subprocess
 from ipaddress import IPv4Network
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from k8slab import doctor
-from k8slab.config import load_lab
 from k8slab.doctor import (FAIL, PASS, WARN, Finding, blocking, check_box, check_cpus, check_disk,
                            check_libvirt, check_memory, check_subnet_clash, check_vagrant,
                            check_vbox_networks, check_virtualbox, host_networks, lab_bridges,
@@ -29,12 +27,9 @@ def captured(name: str) -> str:
     return (CAPTURED / name).read_text()
 
 
-def moved_lab(tmp_path, third_octet: int):
-    """The repo's lab.yaml with private_network and the node IPs moved to 192.168.<n>.0/24."""
-    text = (REPO / "lab.yaml").read_text().replace("192.168.0.", f"192.168.{third_octet}.")
-    path = tmp_path / "lab.yaml"
-    path.write_text(text)
-    return load_lab(path)
+def moved_lab(lab_with, third_octet: int):
+    """The shipped lab with private_network and the node IPs moved to 192.168.<n>.0/24."""
+    return lab_with(("192.168.0.", f"192.168.{third_octet}."))
 
 
 # ---- vagrant ----
@@ -96,10 +91,29 @@ def test_driver_qemu_with_kvm_warns_kvm_would_be_faster():
     assert f.status == WARN and "plain emulation" in f.detail
 
 
-def test_kvm_state_of_this_host_matches_dev_kvm():
-    present, usable = doctor.kvm_state()
-    assert present == os.path.exists("/dev/kvm")
-    assert usable == (present and os.access("/dev/kvm", os.R_OK | os.W_OK))
+def test_kvm_state_of_real_device_paths(tmp_path):
+    assert doctor.kvm_state(str(tmp_path / "kvm")) == (False, False)   # no such device
+    assert doctor.kvm_state("/dev/null") == (True, True)   # crw-rw-rw-: anyone opens it read-write
+
+
+@pytest.mark.parametrize("mode, expected", [
+    (0o666, (True, True)),    # crw-rw-rw-: /dev/kvm as some distributions ship it
+    (0o660, (True, False)),   # crw-rw---- root kvm (this host's /dev/kvm), user not in group kvm
+    (0o644, (True, False)),   # readable only: KVM needs read-write
+], ids=["0666", "0660", "0644"])
+def test_kvm_state_for_a_user_outside_the_devices_group(tmp_path, monkeypatch, mode, expected):
+    # root (the test machines' user) may open any file, so the permission is decided here as the
+    # kernel would for an ordinary user outside the file's owner and group: from its "other" bits.
+    dev = tmp_path / "kvm"
+    dev.touch()
+    dev.chmod(mode)
+
+    def access_as_other(path, want):
+        other = os.stat(path).st_mode & 0o7
+        return all(other & bit for flag, bit in ((os.R_OK, 4), (os.W_OK, 2)) if want & flag)
+
+    monkeypatch.setattr(doctor.os, "access", access_as_other)
+    assert doctor.kvm_state(str(dev)) == expected
 
 
 # ---- VirtualBox ----
@@ -173,18 +187,16 @@ def test_host_networks_from_the_captured_host_json():
             assert (r["dev"], IPv4Network(r["dst"], strict=False)) in nets
 
 
-def test_shipped_lab_on_this_captured_host_is_free(tmp_path):
-    lab = load_lab(REPO / "lab.yaml")
+def test_shipped_lab_on_this_captured_host_is_free(lab):
     nets = host_networks(captured("ip-j-addr-host.json"), captured("ip-j-route-host.json"))
     fs = check_subnet_clash({"private_network": lab.private_network,
                              "libvirt.management_network": lab.libvirt.management_network}, nets)
     assert [f.status for f in fs] == [PASS, PASS]
 
 
-def test_shipped_lab_clashes_with_a_home_lan_on_wlan0():
+def test_shipped_lab_clashes_with_a_home_lan_on_wlan0(lab):
     # ip-j-*-lan-crafted.json are CRAFTED: this host's capture plus a Wi-Fi interface wlan0 on
     # 192.168.0.0/24 (address, kernel route, DHCP default route, a static route to 192.168.1.0/24)
-    lab = load_lab(REPO / "lab.yaml")
     nets = host_networks(captured("ip-j-addr-lan-crafted.json"),
                          captured("ip-j-route-lan-crafted.json"))
     fs = check_subnet_clash({"private_network": lab.private_network}, nets,
@@ -198,8 +210,8 @@ def test_shipped_lab_clashes_with_a_home_lan_on_wlan0():
                      "192.168.2.0/24 (node IPs 192.168.2.15, 192.168.2.16, 192.168.2.17)")
 
 
-def test_crafted_lab_overlapping_a_routed_network(tmp_path):
-    lab = moved_lab(tmp_path, 1)
+def test_crafted_lab_overlapping_a_routed_network(lab_with):
+    lab = moved_lab(lab_with, 1)
     assert lab.private_network == IPv4Network("192.168.1.0/24")
     nets = host_networks(captured("ip-j-addr-lan-crafted.json"),
                          captured("ip-j-route-lan-crafted.json"))
@@ -207,7 +219,7 @@ def test_crafted_lab_overlapping_a_routed_network(tmp_path):
                               node_ips=[n.ip for n in lab.nodes])
     assert f.status == FAIL and "wlan0 (192.168.1.0/24)" in f.detail
     assert "e.g. to 192.168.2.0/24" in f.fix
-    lab = moved_lab(tmp_path, 5)
+    lab = moved_lab(lab_with, 5)
     (f,) = check_subnet_clash({"private_network": lab.private_network}, nets)
     assert f.status == PASS
 
@@ -301,18 +313,16 @@ def test_disk_real_statvfs(tmp_path):
     assert check_disk(None, 1, tmp_path).status == WARN
 
 
-def node(name, cpus):
-    return SimpleNamespace(name=name, cpus=cpus)
-
-
-def test_cpus():
-    assert check_cpus(4, [node("a", 1), node("b", 1), node("c", 2)]).status == PASS
-    f = check_cpus(2, [node("a", 1), node("b", 1), node("c", 1)])
+def test_cpus(lab, lab_with):
+    # the shipped lab: three VMs of defaults.cpus 1
+    assert check_cpus(4, lab.nodes) == Finding("cpus", PASS, "3 vCPUs on 4 host CPU(s)")
+    f = check_cpus(2, lab.nodes)
     assert f.status == WARN and "3 vCPUs on 2 host CPU(s)" in f.detail
-    f = check_cpus(2, [node("a", 4), node("b", 1)])
-    assert f.status == FAIL and "a (4)" in f.detail
-    assert f.fix == "set cpus to at most 2 for a in lab.yaml (nodes[].cpus or defaults.cpus)"
-    assert check_cpus(os.cpu_count(), load_lab(REPO / "lab.yaml").nodes).status in (PASS, WARN)
+    big = lab_with(("aliases: [k8s-etcd]", "aliases: [k8s-etcd]\n    cpus: 4"))
+    f = check_cpus(2, big.nodes)
+    assert f.status == FAIL and "k8s-master (4)" in f.detail
+    assert f.fix == "set cpus to at most 2 for k8s-master in lab.yaml (nodes[].cpus or defaults.cpus)"
+    assert check_cpus(os.cpu_count(), lab.nodes).status in (PASS, WARN)
 
 
 # ---- the box ----
@@ -320,7 +330,8 @@ def test_cpus():
 def test_box_list_captured_on_this_host():
     boxes = parse_box_list(captured("vagrant-box-list-machine-readable.txt"))
     assert boxes == [("k8slabt/debian12-610cb113b34e", "libvirt", "0")]
-    assert check_box("k8slabt/debian12-610cb113b34e", "libvirt", boxes).status == PASS
+    assert check_box("k8slabt/debian12-610cb113b34e", "libvirt", boxes) == Finding(
+        "box", PASS, "k8slabt/debian12-610cb113b34e (libvirt, version 0) is present locally")
 
 
 def test_box_to_download_warns_with_the_classroom_fix():
@@ -338,15 +349,26 @@ def test_box_unknown_local_name_fails():
     assert f.fix.startswith("vagrant box add --name my-centos --provider libvirt ")
 
 
-def test_box_list_live_on_this_host():
-    if not shutil.which("vagrant"):
-        pytest.skip("vagrant is not installed here")
-    out = subprocess.run(["vagrant", "box", "list", "--machine-readable"], capture_output=True,
-                         text=True, timeout=60,
-                         env=dict(os.environ, VAGRANT_CHECKPOINT_DISABLE="1")).stdout
-    boxes = parse_box_list(out)
-    for name, provider, _ in boxes:
-        assert check_box(name, provider, boxes).status == PASS
+# CRAFTED: the capture above followed by a second box, in the same machine-readable lines.
+TWO_BOXES = captured("vagrant-box-list-machine-readable.txt") + """\
+1795719176,,ui,info,centos/7 (virtualbox%!(VAGRANT_COMMA) 2004.01)
+1795719176,,box-name,centos/7
+1795719176,,box-provider,virtualbox
+1795719176,,box-version,2004.01
+"""
+
+
+def test_two_boxes_listed_each_for_its_own_provider(lab):
+    boxes = parse_box_list(TWO_BOXES)
+    assert boxes == [("k8slabt/debian12-610cb113b34e", "libvirt", "0"),
+                     ("centos/7", "virtualbox", "2004.01")]
+    assert lab.box == "centos/7"
+    assert check_box(lab.box, "virtualbox", boxes) == Finding(
+        "box", PASS, "centos/7 (virtualbox, version 2004.01) is present locally")
+    assert check_box(lab.box, "libvirt", boxes) == Finding(
+        "box", WARN, "centos/7 is not present for libvirt (present only for virtualbox): it will "
+        "be downloaded on first up (about 500 MiB) if Vagrant Cloud has it for libvirt",
+        "in a classroom, `vagrant box add centos/7 --provider libvirt` it once beforehand")
 
 
 # ---- the whole run ----
@@ -363,8 +385,7 @@ def test_blocking_and_print(capsys):
     assert "a: fix" not in out
 
 
-def test_run_doctor_on_this_host_never_raises(tmp_path):
-    lab = load_lab(REPO / "lab.yaml")
+def test_run_doctor_on_this_host_never_raises(lab):
     for provider in ("libvirt", "virtualbox"):
         fs = doctor.run_doctor(lab, provider)
         checks = [f.check for f in fs]
@@ -375,8 +396,7 @@ def test_run_doctor_on_this_host_never_raises(tmp_path):
             assert "private_network free" in checks
 
 
-def test_preflight_raises_on_a_failure(monkeypatch):
-    lab = load_lab(REPO / "lab.yaml")
+def test_preflight_raises_on_a_failure(lab, monkeypatch):
     monkeypatch.setattr(doctor, "run_doctor",
                         lambda lab, provider: [Finding("vagrant", FAIL, "missing", "install")])
     monkeypatch.setattr(doctor, "print_findings", lambda fs: None)

@@ -6,9 +6,7 @@ flannel 0.7.1); expected/ are the tutorial's final files. debian12/defaults/etcd
 """
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -19,41 +17,21 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 DEFAULTS = GOLDEN / "centos7" / "defaults"
 EXPECTED = GOLDEN / "centos7" / "expected"
 
-
-def make_lab(etcd_v2_flag=False):
-    # Stands for the real k8slab.config.Lab (tested elsewhere): only the attributes
-    # provision.files reads, with the tutorial's values.
-    cluster = SimpleNamespace(
-        service_range=ipaddress.IPv4Network("10.254.0.0/16"),
-        flannel_network=ipaddress.IPv4Network("10.255.0.0/16"),
-        flannel_prefix="/k8s/network",
-        admission_control="AlwaysAdmit",
-        scheduler_args="0.0.0.0",
-        pod_infra_image="registry.access.redhat.com/rhel7/pod-infrastructure:latest",
-    )
-    return SimpleNamespace(
-        etcd=SimpleNamespace(name="k8s-master", ip="192.168.0.15"),
-        master=SimpleNamespace(name="k8s-master", ip="192.168.0.15"),
-        apiserver_url="http://192.168.0.15:8080",
-        etcd_url="http://192.168.0.15:2379",
-        cluster=cluster,
-        platform_info=SimpleNamespace(etcd_v2_flag=etcd_v2_flag),
-    )
-
-
-LAB = make_lab()
-NODE1, NODE2 = SimpleNamespace(name="k8s-node1"), SimpleNamespace(name="k8s-node2")
-
+# The edits get the real Lab (the `lab` fixture: the shipped lab.yaml through load_lab), so the
+# golden files also pin what the model derives: lab.etcd_url, lab.apiserver_url, the cluster keys.
 CASES = [
-    ("etcd.conf", "etcd.conf", lambda t: files.etcd_conf(t, LAB)),
-    ("config", "config", lambda t: files.kube_config(t, LAB)),
-    ("apiserver", "apiserver", lambda t: files.apiserver(t, LAB)),
-    ("scheduler", "scheduler", lambda t: files.scheduler(t, LAB)),
-    ("kubelet", "kubelet.k8s-node1", lambda t: files.kubelet(t, LAB, NODE1)),
-    ("kubelet", "kubelet.k8s-node2", lambda t: files.kubelet(t, LAB, NODE2)),
-    ("flanneld", "flanneld.eth1", lambda t: files.flanneld(t, LAB, "eth1")),
+    ("etcd.conf", "etcd.conf", lambda t, lab: files.etcd_conf(t, lab)),
+    ("config", "config", lambda t, lab: files.kube_config(t, lab)),
+    ("apiserver", "apiserver", lambda t, lab: files.apiserver(t, lab)),
+    ("scheduler", "scheduler", lambda t, lab: files.scheduler(t, lab)),
+    ("kubelet", "kubelet.k8s-node1", lambda t, lab: files.kubelet(t, lab, lab.node("k8s-node1"))),
+    ("kubelet", "kubelet.k8s-node2", lambda t, lab: files.kubelet(t, lab, lab.node("k8s-node2"))),
+    ("flanneld", "flanneld.eth1", lambda t, lab: files.flanneld(t, lab, "eth1")),
 ]
 IDS = [c[1] for c in CASES]
+
+# debian12 is the platform whose etcd (3.4) needs ETCD_ENABLE_V2; it runs only up to stage etcd.
+DEBIAN12 = (("platform: centos7", "platform: debian12"), ("until: start", "until: etcd"))
 
 
 def active(text):
@@ -62,17 +40,17 @@ def active(text):
 
 
 @pytest.mark.parametrize("default, expected, edit", CASES, ids=IDS)
-def test_default_becomes_the_tutorials_file(default, expected, edit):
-    assert edit((DEFAULTS / default).read_text()) == (EXPECTED / expected).read_text()
+def test_default_becomes_the_tutorials_file(default, expected, edit, lab):
+    assert edit((DEFAULTS / default).read_text(), lab) == (EXPECTED / expected).read_text()
 
 
 @pytest.mark.parametrize("default, expected, edit", CASES, ids=IDS)
-def test_twice_is_once(default, expected, edit):
-    once = edit((DEFAULTS / default).read_text())
-    assert edit(once) is once
+def test_twice_is_once(default, expected, edit, lab):
+    once = edit((DEFAULTS / default).read_text(), lab)
+    assert edit(once, lab) is once
 
 
-def test_etcd_conf_matches_the_tutorials_grep():
+def test_etcd_conf_matches_the_tutorials_grep(lab):
     # [root@k8s-master ~]# grep -v ^# /etc/etcd/etcd.conf
     tutorial = """\
 ETCD_DATA_DIR="/var/lib/etcd/default.etcd"
@@ -80,13 +58,13 @@ ETCD_LISTEN_CLIENT_URLS="http://localhost:2379,http://192.168.0.15:2379"
 ETCD_NAME="default"
 ETCD_ADVERTISE_CLIENT_URLS="http://192.168.0.15:2379"
 """
-    out = files.etcd_conf((DEFAULTS / "etcd.conf").read_text(), LAB)
+    out = files.etcd_conf((DEFAULTS / "etcd.conf").read_text(), lab)
     assert active(out) == tutorial.splitlines()
     # etcd.conf has no blank lines, so here the real grep output is exactly the transcript.
     assert [l for l in out.splitlines() if not l.startswith("#")] == tutorial.splitlines()
 
 
-def test_apiserver_matches_the_tutorials_grep():
+def test_apiserver_matches_the_tutorials_grep(lab):
     # [root@k8s-master ~]# grep -v ^# /etc/kubernetes/apiserver
     tutorial = """\
 KUBE_API_ADDRESS="--insecure-bind-address=0.0.0.0"
@@ -96,7 +74,7 @@ KUBE_ADMISSION_CONTROL="--admission-control=AlwaysAdmit"
 KUBE_API_ARGS=""
 """
     # (the real `grep -v ^#` also prints the file's blank lines; the transcript dropped them)
-    assert active(files.apiserver((DEFAULTS / "apiserver").read_text(), LAB)) == tutorial.splitlines()
+    assert active(files.apiserver((DEFAULTS / "apiserver").read_text(), lab)) == tutorial.splitlines()
 
 
 def test_untouched_files_stay_as_shipped():
@@ -106,17 +84,18 @@ def test_untouched_files_stay_as_shipped():
               "proxy": 'KUBE_PROXY_ARGS=""'}[name]]
 
 
-def test_etcd_v2_flag_uncomments_centos_enable_v2_in_place():
+def test_etcd_v2_flag_uncomments_centos_enable_v2_in_place(lab_with):
+    # CentOS's etcd.conf carries the key commented out; a platform that needs it uncomments it there.
     text = (DEFAULTS / "etcd.conf").read_text()
-    out = files.etcd_conf(text, make_lab(etcd_v2_flag=True))
+    out = files.etcd_conf(text, lab_with(*DEBIAN12))
     assert '#ETCD_ENABLE_V2="true"' in text
     assert out == (EXPECTED / "etcd.conf").read_text().replace(
         '#ETCD_ENABLE_V2="true"', 'ETCD_ENABLE_V2="true"')
 
 
-def test_debian12_default_etcd_gets_the_keys_and_v2():
+def test_debian12_default_etcd_gets_the_keys_and_v2(lab_with):
     text = (GOLDEN / "debian12" / "defaults" / "etcd").read_text()
-    lab = make_lab(etcd_v2_flag=True)
+    lab = lab_with(*DEBIAN12)
     out = files.etcd_conf(text, lab)
     assert out.startswith(text)           # its comments kept
     assert active(out) == [
@@ -129,27 +108,27 @@ def test_debian12_default_etcd_gets_the_keys_and_v2():
     assert files.etcd_conf(out, lab) == out
 
 
-def test_debian_commented_layout_is_uncommented_in_place():
+def test_debian_commented_layout_is_uncommented_in_place(lab_with):
     # Older Debian packages (etcd 3.2/3.3) shipped each key commented as `# ETCD_NAME="..."`.
     text = ('##### --name\n## Human-readable name for this member.\n# ETCD_NAME="hostname"\n\n'
             '##### --enable-v2\n# ETCD_ENABLE_V2="true"\n')
-    out = files.etcd_conf(text, make_lab(etcd_v2_flag=True))
+    out = files.etcd_conf(text, lab_with(*DEBIAN12))
     assert out.splitlines()[2] == 'ETCD_NAME="default"'
     assert out.splitlines()[5] == 'ETCD_ENABLE_V2="true"'
     assert get_key(out, "ETCD_ADVERTISE_CLIENT_URLS") == "http://192.168.0.15:2379"
 
 
-def test_flannel_config_has_the_tutorials_space():
-    assert files.flannel_config(LAB) == '{"Network": "10.255.0.0/16"}'
+def test_flannel_config_has_the_tutorials_space(lab):
+    assert files.flannel_config(lab) == '{"Network": "10.255.0.0/16"}'
 
 
-def test_admission_control_list_is_joined():
-    lab = make_lab()
-    lab.cluster.admission_control = ["NamespaceLifecycle", "AlwaysAdmit"]
+def test_admission_control_list_from_the_lab_file(lab_with):
+    # lab.yaml takes one word; several plugins are written comma-separated, as the flag wants them.
+    lab = lab_with(("admission_control: AlwaysAdmit", "admission_control: NamespaceLifecycle,AlwaysAdmit"))
     out = files.apiserver((DEFAULTS / "apiserver").read_text(), lab)
     assert get_key(out, "KUBE_ADMISSION_CONTROL") == "--admission-control=NamespaceLifecycle,AlwaysAdmit"
 
 
-def test_flanneld_rejects_a_bad_iface():
+def test_flanneld_rejects_a_bad_iface(lab):
     with pytest.raises(ValueError):
-        files.flanneld("", LAB, "")
+        files.flanneld("", lab, "")

@@ -17,13 +17,12 @@ What is tested for real and what only on captured outputs:
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from k8slab.checks import etcd, kube, network, parse
-from k8slab.config import load_lab
+from k8slab.checks import etcd, kube, network, parse, runner
+from k8slab.checks.report import Report
 from k8slab.remote import Result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,13 +35,6 @@ def cap(name: str) -> str:
 
 def res(command, exited, stdout="", stderr=""):
     return Result(command, exited, stdout, stderr)
-
-
-@pytest.fixture
-def lab(tmp_path):
-    """The tutorial's lab: the shipped lab.yaml, copied so nothing is written next to the repo's."""
-    shutil.copy(ROOT / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 def test_the_shipped_lab_is_the_tutorials(lab):
@@ -561,15 +553,73 @@ class TestKubectlGetNodes:
         assert not ok and detail == "kubectl get nodes failed"
         assert hint == "is kube-apiserver answering at http://192.168.0.15:8080?"
 
-    def test_kubectl_get_nodes_polls_until_ready(self, lab):
-        seen = {}
 
-        class Recorder(ScriptedChecker):
-            def run(self, group, check, node, commands, judge, timeout=0, interval=3):
-                seen[check] = timeout
-                super().run(group, check, node, commands, judge, timeout, interval)
+class TestPolling:
+    """runner.Checker.run repeats a check given a timeout (kubectl get nodes: kubelets register a
+    while after they start) until its judge passes or the time is up. The real Checker, judge and
+    report; a fake host answering from captures, and a fake clock whose sleep advances it, so the
+    180 s of kube.READY_TIMEOUT take no time."""
 
-        kube.node_checks(lab, Recorder(lambda c, n, cmd: res(cmd, 0, "active\nactive\nactive\n")
-                                       if cmd.startswith("systemctl")
-                                       else res(cmd, 0, cap("tutorial-kubectl-get-nodes-1.5.txt"))))
-        assert seen["kubectl get nodes"] == kube.READY_TIMEOUT > 0 and seen["node services active"] == 0
+    NOT_READY = cap("kubectl-get-nodes-1.9-none-ready.txt") \
+        .replace("k8s-worker-1", "k8s-node1").replace("k8s-worker-2", "k8s-node2")
+    READY = cap("tutorial-kubectl-get-nodes-1.5.txt")
+
+    class Clock:
+        def __init__(self):
+            self.now, self.sleeps = 5000.0, []
+
+        def monotonic(self):
+            return self.now
+
+        def sleep(self, seconds):
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+    class Host:
+        """kubectl get nodes shows both nodes NotReady the first `not_ready` times, Ready after;
+        systemctl is-active says active (that check has no timeout)."""
+
+        def __init__(self, not_ready):
+            self.not_ready, self.commands, self.step = not_ready, [], None
+
+        def run(self, command, check=True):
+            self.commands.append(command)
+            # a loop that never ends (no sleep, or a clock that does not move) fails here
+            assert len(self.commands) < 1000, "the check polls forever"
+            if command.startswith("systemctl"):
+                return res(command, 0, "active\nactive\nactive\n")
+            polls = self.commands.count(command)
+            return res(command, 0, TestPolling.READY if polls > self.not_ready else TestPolling.NOT_READY)
+
+    def verify_nodes(self, lab, monkeypatch, not_ready):
+        clock = self.Clock()
+        monkeypatch.setattr(runner, "time", clock)
+        hosts = {n.name: self.Host(not_ready) for n in lab.nodes}
+        report = Report(lab.name)
+        kube.node_checks(lab, runner.Checker(lab, hosts, report))
+        return {(r.check, r.node): r for r in report.results}, hosts, clock
+
+    def test_passes_once_the_nodes_are_ready(self, lab, monkeypatch):
+        results, hosts, clock = self.verify_nodes(lab, monkeypatch, not_ready=2)
+        r = results[("kubectl get nodes", "k8s-master")]
+        assert r.passed and r.detail == "k8s-node1, k8s-node2 Ready"
+        # NotReady at 0 s and 3 s, Ready at 6 s: three polls, 3 s apart, 6 s recorded
+        polls = hosts["k8s-master"].commands
+        assert polls[0].startswith("kubectl -s http://192.168.0.15:8080 get nodes")
+        assert polls == [polls[0]] * 3
+        assert clock.sleeps == [3, 3] and r.seconds == 6.0
+        # the services check has no timeout: asked once per node, never repeated
+        assert len(hosts["k8s-node1"].commands) == 1
+        assert results[("node services active", "k8s-node1")].seconds == 0.0
+
+    def test_fails_when_the_timeout_elapses_first(self, lab, monkeypatch):
+        results, hosts, clock = self.verify_nodes(lab, monkeypatch, not_ready=10**6)
+        r = results[("kubectl get nodes", "k8s-master")]
+        assert not r.passed and r.detail == "k8s-node1 NotReady; k8s-node2 NotReady"
+        assert "NotReady means kubelet inactive or docker down" in r.hint
+        # polls at 0, 3, ..., 180 s (READY_TIMEOUT): 61 polls, then the next would be past it
+        polls = hosts["k8s-master"].commands
+        assert polls == [polls[0]] * 61
+        assert clock.sleeps == [3] * 60 and r.seconds == 180.0
+        # the evidence is the last poll's output
+        assert r.evidence == f"$ {polls[-1]}\n{self.NOT_READY.strip()}\n(exit 0)"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.config import load_lab
 from k8slab.errors import LabError
 from k8slab.lock import lab_lock, lock_path
 
@@ -27,12 +25,6 @@ HOLDER = textwrap.dedent("""\
         print("locked", flush=True)
         time.sleep(120)
 """)
-
-
-@pytest.fixture
-def lab(tmp_path):
-    shutil.copy(REPO / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 @pytest.fixture

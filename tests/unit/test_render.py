@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.config import load_lab
 from k8slab.render import render_vagrantfile, write_vagrantfile
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "vagrant"
-
-
-@pytest.fixture
-def lab(tmp_path):
-    # A copy, so the lab folder is created under tmp_path and not in the checkout.
-    shutil.copy(REPO / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 @pytest.mark.parametrize("provider", ["libvirt", "virtualbox"])
