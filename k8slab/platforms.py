@@ -1,8 +1,11 @@
 """What each guest platform provides: its box, the stages it can run, its package and file names.
 
-centos7 is the tutorial's platform. debian12 exists so the test suite can boot real VMs from a
-box built here (CentOS packages cannot be downloaded on the test machines); Debian ships etcd
-but no Kubernetes 1.5 or flannel, so it stops after the etcd stage.
+centos7 is the tutorial's platform. debian12 is the test platform: CentOS 7 packages cannot be
+downloaded on the test machines, so the test suite boots a Debian 12 box built here
+(tests/harness/box) that carries Kubernetes 1.19.16 and flannel 0.17.0 as packages named and
+laid out like CentOS's `kubernetes` and `flannel` RPMs; etcd, docker and kubectl come from
+Debian. Every stage runs on it. Where it cannot do what the tutorial's 1.5 did, `differences`
+says so, in this one place (the README's table is made from it).
 """
 from __future__ import annotations
 
@@ -23,6 +26,12 @@ class Platform:
     etcd_v2_flag: bool = False          # etcd >= 3.4 serves the v2 API only with ETCD_ENABLE_V2
     package_manager: str = "yum"
     time_service: str = "ntpd"
+    kubernetes: str = "1.5.2"
+    # kubelet >= 1.8 has no --api-servers: it finds the apiserver in this kubeconfig, which the
+    # nodes stage writes; "" means the tutorial's --api-servers
+    kubelet_kubeconfig: str = ""
+    # (the tutorial on CentOS 7, this platform instead): every way the platform departs from it
+    differences: tuple = ()
 
     def supports(self, stage: str) -> bool:
         return stage in self.stages
@@ -40,12 +49,36 @@ PLATFORMS = {
     ),
     "debian12": Platform(
         name="debian12",
-        box="debian/bookworm64",
-        stages=("base", "etcd"),
+        box="debian/bookworm64",   # stages after etcd need the test box (its kubernetes, flannel)
+        stages=STAGES,
         etcd_conf="/etc/default/etcd",
-        packages={"etcd": ["etcd-server", "etcd-client"]},
+        packages={"master": ["kubernetes", "flannel"],
+                  "etcd": ["etcd-server", "etcd-client"],
+                  "node": ["kubernetes", "flannel"]},
         etcd_v2_flag=True,
         package_manager="apt",
         time_service="systemd-timesyncd",
+        kubernetes="1.19.16",
+        kubelet_kubeconfig="/etc/kubernetes/kubelet.kubeconfig",
+        differences=(
+            ("CentOS 7 RPMs: kubernetes 1.5.2, flannel 0.7.1, etcd 3.3.11, docker 1.13.1",
+             "Kubernetes 1.19.16 and flannel 0.17.0 (udp backend, etcd v2 API) built from their "
+             "Go modules into packages named and laid out as the RPMs; etcd 3.4.23, docker "
+             "20.10.24, kubectl 1.20.2 from Debian 12"),
+            ("`/etc/etcd/etcd.conf`", "`/etc/default/etcd`, plus `ETCD_ENABLE_V2=\"true\"` "
+             "(etcd 3.4 serves the v2 API flannel reads only when asked)"),
+            ("kubelet `--api-servers=http://MASTER:8080`",
+             "`KUBELET_API_SERVER=\"--kubeconfig=/etc/kubernetes/kubelet.kubeconfig\"`, a "
+             "kubeconfig whose server is `http://MASTER:8080` (`--api-servers` left kubelet in 1.8)"),
+            ("kubelet gets `$KUBE_ALLOW_PRIV` (`--allow-privileged=false`)",
+             "the kubelet unit leaves it out (the flag left kubelet in 1.15); "
+             "`/etc/kubernetes/config` is unchanged"),
+            ("`KUBE_SCHEDULER_ARGS=\"0.0.0.0\"`, a bare word 1.5 ignores",
+             "the same file; the scheduler unit drops bare words, which 1.19 refuses, and logs it"),
+            ("docker's unit passes `$DOCKER_NETWORK_OPTIONS` from `/run/flannel/docker`",
+             "the same, through a drop-in (Debian's unit does not pass it)"),
+            ("ntp", "systemd-timesyncd"),
+            ("cgroup v1", "cgroup v1 (`systemd.unified_cgroup_hierarchy=0`), as CentOS 7"),
+        ),
     ),
 }

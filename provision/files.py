@@ -60,13 +60,25 @@ def scheduler(text: str, lab) -> str:
 
 
 def kubelet(text: str, lab, node) -> str:
-    """3.3 / 4 /etc/kubernetes/kubelet: the node registers under its own name."""
+    """3.3 / 4 /etc/kubernetes/kubelet: the node registers under its own name. Where kubelet
+    has no --api-servers (Kubernetes >= 1.8), the platform's kubeconfig takes its place."""
+    kubeconfig = lab.platform_info.kubelet_kubeconfig
+    api = f"--kubeconfig={kubeconfig}" if kubeconfig else f"--api-servers={lab.apiserver_url}"
     return _set_all(text, [
         ("KUBELET_ADDRESS", "--address=0.0.0.0"),
         ("KUBELET_HOSTNAME", f"--hostname-override={node.name}"),
-        ("KUBELET_API_SERVER", f"--api-servers={lab.apiserver_url}"),
+        ("KUBELET_API_SERVER", api),
         ("KUBELET_POD_INFRA_CONTAINER", f"--pod-infra-container-image={lab.cluster.pod_infra_image}"),
     ])
+
+
+def kubelet_kubeconfig(lab) -> str:
+    """What --api-servers said, for a kubelet without it: the apiserver's insecure URL and no
+    user (the form of the Fedora/CentOS packaging's own kubelet.kubeconfig)."""
+    return (f"apiVersion: v1\nkind: Config\nclusters:\n  - cluster:\n"
+            f"      server: {lab.apiserver_url}\n    name: {lab.name}\n"
+            f"contexts:\n  - context:\n      cluster: {lab.name}\n    name: {lab.name}\n"
+            f"current-context: {lab.name}\n")
 
 
 def flanneld(text: str, lab, iface: str) -> str:

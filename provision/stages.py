@@ -91,13 +91,17 @@ def network(lab, node, host):
 def nodes(lab, node, host):
     if not node.has("node"):
         return []
-    return [
+    steps = [
         FileStep("kube config", KUBE_CONFIG, lambda t: files.kube_config(t, lab),
                  restarts=["kubelet", "kube-proxy"], package_hint="kubernetes"),
         FileStep("kubelet", "/etc/kubernetes/kubelet", lambda t: files.kubelet(t, lab, node),
                  restarts=["kubelet"], package_hint="kubernetes"),
-        ServiceStep(["kubelet", "kube-proxy"], start=False),
     ]
+    kubeconfig = lab.platform_info.kubelet_kubeconfig
+    if kubeconfig:  # kubelet >= 1.8: the apiserver's address lives here, not in --api-servers
+        steps.append(FileStep("kubelet kubeconfig", kubeconfig,
+                              lambda _: files.kubelet_kubeconfig(lab), restarts=["kubelet"]))
+    return steps + [ServiceStep(["kubelet", "kube-proxy"], start=False)]
 
 
 def start(lab, node, host):

@@ -7,7 +7,6 @@ ensure_box()   the box is in `vagrant box list` afterwards (built and added if n
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import re
 import shutil
@@ -15,8 +14,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from . import components
+from .cache import CACHE_DIR, BuildError, files_hash, run_build
+
 RECIPE_DIR = Path(__file__).resolve().parent / "box"
-CACHE_DIR = Path("/var/cache/k8s-lab-test")
+# CentOS 7's default /etc/kubernetes/* and /etc/sysconfig/flanneld: the one copy, also the
+# starting point of the file-edit golden tests
+DEFAULTS_DIR = Path(__file__).resolve().parents[1] / "golden" / "centos7" / "defaults"
 BOX_PREFIX = "k8slabt/debian12-"
 SUITE = "bookworm"
 DEFAULT_SOURCES = (
@@ -25,19 +29,15 @@ DEFAULT_SOURCES = (
 )
 
 
-class BoxBuildError(RuntimeError):
+class BoxBuildError(BuildError):
     pass
 
 
 def recipe_hash(folder: Path | str | None = None) -> str:
-    folder = Path(folder) if folder is not None else RECIPE_DIR
-    h = hashlib.sha256()
-    for p in sorted(folder.iterdir(), key=lambda p: p.name):
-        if p.is_file():
-            h.update(p.name.encode() + b"\0")
-            h.update(p.read_bytes())
-            h.update(b"\0")
-    return h.hexdigest()[:12]
+    """The box folder (build.sh and the packages under debs/), CentOS's default files the
+    packages carry, and the components' own recipe."""
+    return files_hash([Path(folder) if folder is not None else RECIPE_DIR, DEFAULTS_DIR],
+                      extra=components.recipe_hash())
 
 
 def box_name(folder: Path | str | None = None) -> str:
@@ -133,38 +133,22 @@ def _remove_stale(name: str, h: str, log) -> None:
                 f.unlink(missing_ok=True)
 
 
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return "(no build log)"
-
-
-def build_box(out: Path, log=print) -> Path:
-    """Run build.sh into `out` atomically (temp name, rename on success)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+def build_box(out: Path, components_dir: Path, log=print) -> Path:
+    """Run build.sh into `out` (atomically), with the components built by components.py."""
     h = recipe_hash()
+    env = {"DEBIAN_MIRROR": os.environ.get("DEBIAN_MIRROR") or host_debian_mirror(),
+           "DEB_CACHE": os.environ.get("DEB_CACHE") or str(CACHE_DIR / "debs"),
+           "COMPONENTS": str(components_dir), "DEFAULTS": str(DEFAULTS_DIR)}
     build_log = out.parent / f"build-{h}.log"
-    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    env = dict(os.environ)
-    env.setdefault("DEBIAN_MIRROR", host_debian_mirror())
-    env.setdefault("DEB_CACHE", str(CACHE_DIR / "debs"))
-    t0 = time.monotonic()
-    log(f"box: building {out} (log {build_log})")
-    with open(build_log, "w") as lf:
-        r = subprocess.run(["bash", str(RECIPE_DIR / "build.sh"), str(tmp)],
-                           stdout=lf, stderr=subprocess.STDOUT, env=env)
-    if r.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise BoxBuildError(f"box build failed (exit {r.returncode}), log {build_log}:\n"
-                            + _tail(build_log))
-    os.replace(tmp, out)
+    try:
+        run_build("box", RECIPE_DIR / "build.sh", Path(out), build_log, env, log)
+    except BuildError as e:
+        raise BoxBuildError(str(e)) from None
     for line in build_log.read_text(errors="replace").splitlines():
         if "took" in line or "total" in line:
             log("box: " + line)
-    log(f"box: built in {time.monotonic() - t0:.0f} s, {out.stat().st_size / 2**20:.0f} MiB")
-    return out
+    log(f"box: {Path(out).stat().st_size / 2**20:.0f} MiB")
+    return Path(out)
 
 
 def ensure_box(log=print) -> str:
@@ -186,7 +170,7 @@ def ensure_box(log=print) -> str:
         if boxfile.exists():
             log(f"box: using cached {boxfile}")
         else:
-            build_box(boxfile, log)
+            build_box(boxfile, components.ensure_components(log), log)
         t1 = time.monotonic()
         r = subprocess.run(["vagrant", "box", "add", "--force", "--name", name,
                             "--provider", "libvirt", str(boxfile)],

@@ -114,3 +114,29 @@ def test_build_script_reads_mirror_like_box_py(tmp_path):
     out = subprocess.run(["bash", "-c", 'SUITE=bookworm\n' + func + "\nhost_mirror"],
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == "http://mirror-c.example/debian"
+
+
+def test_box_hash_follows_the_components_and_the_centos_defaults(tmp_path, monkeypatch):
+    """The box carries the components' binaries and CentOS's default files: a change in either
+    recipe must name a new box, or an old box would be reused with stale contents."""
+    from tests.harness import components
+    h, original = box.recipe_hash(), box.DEFAULTS_DIR
+    defaults = tmp_path / "defaults"
+    shutil.copytree(box.DEFAULTS_DIR, defaults)
+    monkeypatch.setattr(box, "DEFAULTS_DIR", defaults)
+    assert box.recipe_hash() == h
+    (defaults / "kubelet").write_text((defaults / "kubelet").read_text() + "# changed\n")
+    assert box.recipe_hash() != h
+    monkeypatch.setattr(box, "DEFAULTS_DIR", original)
+    assert box.recipe_hash() == h
+    recipe = tmp_path / "components"
+    shutil.copytree(components.RECIPE_DIR, recipe)
+    assert components.recipe_hash(recipe) == components.recipe_hash()
+    (recipe / "build.sh").write_text((recipe / "build.sh").read_text() + "\n# changed\n")
+    monkeypatch.setattr(components, "RECIPE_DIR", recipe)
+    assert box.recipe_hash() != h
+
+
+def test_components_script_parses():
+    from tests.harness import components
+    subprocess.run(["bash", "-n", str(components.RECIPE_DIR / "build.sh")], check=True)

@@ -212,9 +212,23 @@ def test_debian12_lab(tmp_path):
     assert lab.stages == ("base", "etcd")
     assert [(n.memory, n.cpus) for n in lab.nodes] == [(768, 1), (512, 1), (768, 2)]
     assert lab.workdir == tmp_path.resolve() / ".lab" / "deb-lab"
+    # the test platform runs the whole tutorial
+    assert lab.stages_until("start") == ("base", "etcd", "master", "network", "nodes", "start")
+
+
+def test_a_platform_that_cannot_run_a_stage_is_refused_with_the_reason(tmp_path, monkeypatch):
+    from dataclasses import replace
+    from k8slab import platforms
+    # every platform runs every stage today; a platform with fewer (as debian12 once was)
+    short = replace(platforms.PLATFORMS["debian12"], stages=("base", "etcd"))
+    monkeypatch.setitem(platforms.PLATFORMS, "debian12", short)
+    path = tmp_path / "lab.yaml"
+    path.write_text(DEBIAN_LAB)
     with pytest.raises(LabError, match=r"platform debian12 cannot run stage 'master' "
                                        r"\(it provides: base, etcd\)"):
-        lab.stages_until("master")
+        load_lab(path).stages_until("master")
+    path.write_text(DEBIAN_LAB.replace("until: etcd", "until: start"))
+    assert "until (line 8): platform debian12 cannot run stage 'start'" in error_text(path)
 
 
 def test_debian12_default_box(tmp_path):

@@ -30,8 +30,8 @@ CASES = [
 ]
 IDS = [c[1] for c in CASES]
 
-# debian12 is the platform whose etcd (3.4) needs ETCD_ENABLE_V2; it runs only up to stage etcd.
-DEBIAN12 = (("platform: centos7", "platform: debian12"), ("until: start", "until: etcd"))
+# debian12, the test platform: etcd 3.4 needs ETCD_ENABLE_V2, kubelet 1.19 a kubeconfig.
+DEBIAN12 = (("platform: centos7", "platform: debian12"),)
 
 
 def active(text):
@@ -132,3 +132,36 @@ def test_admission_control_list_from_the_lab_file(lab_with):
 def test_flanneld_rejects_a_bad_iface(lab):
     with pytest.raises(ValueError):
         files.flanneld("", lab, "")
+
+
+def test_debian12_kubelet_differs_only_in_the_api_server_line(lab_with):
+    """Kubernetes 1.19's kubelet has no --api-servers: the one line the test platform writes
+    differently (k8slab/platforms.py lists it); the rest is the tutorial's file byte for byte."""
+    lab = lab_with(*DEBIAN12)
+    out = files.kubelet((DEFAULTS / "kubelet").read_text(), lab, lab.node("k8s-node1"))
+    tutorial = (EXPECTED / "kubelet.k8s-node1").read_text()
+    assert out == tutorial.replace(
+        'KUBELET_API_SERVER="--api-servers=http://192.168.0.15:8080"',
+        'KUBELET_API_SERVER="--kubeconfig=/etc/kubernetes/kubelet.kubeconfig"')
+    assert out != tutorial
+
+
+def test_kubelet_kubeconfig_names_the_masters_insecure_port(lab_with):
+    import yaml
+    lab = lab_with(*DEBIAN12, ("ip: 192.168.0.15", "ip: 192.168.0.25"))
+    config = yaml.safe_load(files.kubelet_kubeconfig(lab))
+    assert config["clusters"][0]["cluster"] == {"server": "http://192.168.0.25:8080"}
+    assert config["current-context"] == config["contexts"][0]["name"]
+    assert config["contexts"][0]["context"] == {"cluster": config["clusters"][0]["name"]}
+    assert "users" not in config   # the insecure port: no credentials, as --api-servers had none
+
+
+@pytest.mark.parametrize("platform", ["centos7", "debian12"])
+def test_the_nodes_stage_writes_a_kubeconfig_only_where_kubelet_needs_one(lab_with, platform):
+    from k8slab.steps import FileStep
+    from provision.stages import steps_for
+    lab = lab_with(("platform: centos7", f"platform: {platform}"))
+    paths = [s.path for s in steps_for("nodes", lab, lab.node("k8s-node1"), None)
+             if isinstance(s, FileStep)]
+    assert paths == ["/etc/kubernetes/config", "/etc/kubernetes/kubelet"] + \
+        (["/etc/kubernetes/kubelet.kubeconfig"] if platform == "debian12" else [])

@@ -107,9 +107,13 @@ class VmHost:
         """Domains, volumes and networks whose names start with prefix."""
         return libvirt.leftovers(prefix)
 
-    def write_lab(self, folder: Path, name: str, until: str = "etcd") -> Path:
+    def write_lab(self, folder: Path, name: str, until: str = "etcd", memory=None) -> Path:
         """A debian12 lab.yaml in folder with the tutorial's three nodes, on the test box and
-        plain QEMU; its libvirt names all start with k8slabt-<name>."""
+        plain QEMU; its libvirt names all start with k8slabt-<name>. memory: node -> MiB."""
+        memory = memory or {}
+
+        def mem(node):
+            return f", memory: {memory[node]}" if node in memory else ""
         path = Path(folder) / "lab.yaml"
         path.write_text(f"""\
 name: {libvirt.PREFIX}-{name}
@@ -121,9 +125,9 @@ defaults: {{memory: 768, cpus: 1}}
 private_network: 192.168.0.0/24
 until: {until}
 nodes:
-  - {{name: k8s-master, ip: 192.168.0.15, roles: [etcd, master], aliases: [k8s-etcd]}}
-  - {{name: k8s-node1, ip: 192.168.0.16, roles: [node]}}
-  - {{name: k8s-node2, ip: 192.168.0.17, roles: [node]}}
+  - {{name: k8s-master, ip: 192.168.0.15, roles: [etcd, master], aliases: [k8s-etcd]{mem("k8s-master")}}}
+  - {{name: k8s-node1, ip: 192.168.0.16, roles: [node]{mem("k8s-node1")}}}
+  - {{name: k8s-node2, ip: 192.168.0.17, roles: [node]{mem("k8s-node2")}}}
 """)
         return path
 

@@ -1,6 +1,8 @@
 #!/bin/bash
-# Build the k8s-lab test box: a Debian 12 (bookworm) libvirt Vagrant box made only from
-# Debian packages.  Usage: build.sh OUT.box
+# Build the k8s-lab test box: a Debian 12 (bookworm) libvirt Vagrant box made from Debian
+# packages plus the test platform's `kubernetes` and `flannel` packages (debs/, laid out as
+# CentOS 7's RPMs; binaries from $COMPONENTS, default files from $DEFAULTS).
+# Usage: COMPONENTS=DIR DEFAULTS=DIR build.sh OUT.box
 #
 # The Debian mirror is taken from $DEBIAN_MIRROR, or else from the host's own apt sources
 # (the deb822 stanza whose Suites include bookworm, or a `deb URL bookworm ...` line).
@@ -14,11 +16,15 @@ if [ $# -ne 1 ]; then
 fi
 OUT=$(realpath -m "$1")
 SUITE=bookworm
-DISK_GIB=3
+DISK_GIB=4
 PART_START=1048576                       # 1 MiB
 DEB_CACHE=${DEB_CACHE:-/var/cache/k8s-lab-test/debs}
-PACKAGES=systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,ifupdown,isc-dhcp-client,python3,netbase,procps,linux-image-cloud-amd64,etcd-server,etcd-client,systemd-timesyncd,curl,ca-certificates
-CMDLINE="root=/dev/vda1 ro console=ttyS0 net.ifnames=0 biosdevname=0 quiet"
+PACKAGES=systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,ifupdown,isc-dhcp-client,python3,netbase,procps,linux-image-cloud-amd64,etcd-server,etcd-client,systemd-timesyncd,curl,ca-certificates,docker.io,iptables,conntrack,kubernetes-client,kmod
+# cgroup v1, as CentOS 7 runs: docker 20.10 and kubelet then agree on the cgroupfs driver
+CMDLINE="root=/dev/vda1 ro console=ttyS0 net.ifnames=0 biosdevname=0 quiet systemd.unified_cgroup_hierarchy=0"
+HERE=$(dirname "$(realpath "$0")")
+COMPONENTS=${COMPONENTS:?set COMPONENTS to the folder tests/harness/components/build.sh made}
+DEFAULTS=${DEFAULTS:?set DEFAULTS to tests/golden/centos7/defaults}
 
 log() { echo "[build.sh $(date +%T)] $*"; }
 t_start=$SECONDS
@@ -158,6 +164,34 @@ for mod in virtio_blk virtio_net virtio_pci; do
         echo "$mod neither built in nor in the initramfs" >&2; exit 1
     fi
 done
+
+# the test platform's kubernetes and flannel packages, as CentOS 7's RPMs lay them out
+DEBS=$WORK/debs
+mkdir -p "$DEBS"
+cp -a "$HERE/debs/kubernetes" "$HERE/debs/flannel" "$DEBS/"
+install -d "$DEBS/kubernetes/usr/bin" "$DEBS/kubernetes/etc/kubernetes" \
+    "$DEBS/flannel/usr/libexec/flannel" "$DEBS/flannel/etc/sysconfig"
+for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+    install -m 0755 "$COMPONENTS/bin/$b" "$DEBS/kubernetes/usr/bin/$b"
+done
+for f in config apiserver controller-manager scheduler kubelet proxy; do
+    install -m 0644 "$DEFAULTS/$f" "$DEBS/kubernetes/etc/kubernetes/$f"
+done
+install -m 0755 "$COMPONENTS/bin/flanneld" "$DEBS/flannel/usr/bin/flanneld"
+install -m 0755 "$COMPONENTS/libexec/mk-docker-opts.sh" "$DEBS/flannel/usr/libexec/flannel/mk-docker-opts.sh"
+install -m 0644 "$DEFAULTS/flanneld" "$DEBS/flannel/etc/sysconfig/flanneld"
+for p in kubernetes flannel; do
+    dpkg-deb --root-owner-group -Zgzip --build "$DEBS/$p" "$ROOT/tmp/$p.deb" >/dev/null
+done
+chroot "$ROOT" dpkg -i /tmp/kubernetes.deb /tmp/flannel.deb
+rm -f "$ROOT"/tmp/*.deb
+# As on CentOS after `yum install`: installed, neither enabled nor running; the tutorial's
+# stages start and enable them (Debian's postinsts enable docker and etcd)
+chroot "$ROOT" systemctl disable docker.service docker.socket etcd.service
+# CentOS 7's iptables is the legacy one; kube-proxy 1.19 and docker share it
+chroot "$ROOT" update-alternatives --set iptables /usr/sbin/iptables-legacy
+chroot "$ROOT" update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy
+phase packages
 
 # small box: no caches, no lists, no logs
 chroot "$ROOT" apt-get clean
