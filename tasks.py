@@ -77,15 +77,18 @@ def plan(c, config="", until=""):
 
 
 def _verify(lab, stage):
-    from k8slab.checks import runner
-    if not runner.verify(lab, stages=stage):
-        raise Exit("verify: some checks failed (see the table above and the report)", code=1)
+    from k8slab.checks.runner import Verdict, verify as run_checks
+    verdict = run_checks(lab, stages=stage)
+    if verdict == Verdict.FAILED:
+        raise Exit("verify: some checks failed (see the table above and the report)", code=int(verdict))
+    if verdict == Verdict.NOTHING_CHECKED:
+        raise Exit("verify: nothing was checked (the reason is above)", code=int(verdict))
 
 
 @lab_task(help={"stage": "check these stages (repeatable) instead of the applied ones"},
           iterable=["stage"])
 def verify(c, config="", stage=None):
-    """Run the tutorial's smoke tests for the applied stages; exit 1 if any check fails."""
+    """Run the tutorial's smoke tests for the applied stages; exit 1 if one fails, 3 if none could run."""
     _verify(lifecycle.load(config), stage or None)
 
 

@@ -53,8 +53,13 @@ def _vagrant(lab) -> Vagrant:
     return vagrant
 
 
+def vm_states(lab) -> dict:
+    """Machine name -> Vagrant's state (running, poweroff, not_created, ...): one `vagrant status`."""
+    return _vagrant(lab).status()
+
+
 def status(lab) -> dict:
-    states = _vagrant(lab).status()
+    states = vm_states(lab)
     ui.table(f"lab {lab.name}", ["node", "roles", "ip", "state"],
              [(n.name, ",".join(n.roles), n.ip, states.get(n.name, "unknown")) for n in lab.nodes])
     applied = state.applied_stages(lab)

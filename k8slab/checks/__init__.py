@@ -1,1 +1,2 @@
-"""`invoke verify`: the tutorial smoke tests (runner.py), their judges (etcd, network, kube) and parsers (parse.py)."""
+"""`invoke verify`: the checks (runner.py), their judges (base, etcd, network, kube), parsers (parse.py),
+and which check covers what each stage provides (coverage.py)."""

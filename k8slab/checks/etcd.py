@@ -73,6 +73,8 @@ def judge_reachable(result, lab, node):
 def checks(lab, c):
     etcdctl = ETCDCTL.format(url=lab.etcd_url)
     master = lab.etcd.name
+    # Human output on purpose: etcdctl v2's `member list` and `cluster-health` have no JSON form
+    # (its -o json covers the key commands only), and the v2 `get` prints the bare value.
     # --no-sync: otherwise etcdctl follows the advertised URL, and a wrong one hides itself.
     c.run("etcd", "etcd member list", master, etcdctl + "--no-sync member list",
           lambda r: judge_member_list(r, lab))

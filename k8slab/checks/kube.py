@@ -19,18 +19,26 @@ def judge_apiserver(result, lab, node):
          f"--insecure-bind-address=0.0.0.0 (KUBE_API_ADDRESS) and reach etcd at {lab.etcd_url}")
 
 
+def _nodes(result):
+    """The nodes kubectl listed. verify asks for `-o json`; the table form (the tutorial's and
+    later kubectls' transcripts in tests/captured) is read too, and judged the same way."""
+    if result.stdout.lstrip().startswith("{"):
+        return parse.parse_kubectl_nodes_json(result.stdout)
+    # The table: "No resources found." goes to stderr (stdout stays empty) when no node registered.
+    return parse.parse_kubectl_nodes(result.stdout if result.stdout.strip() else result.stderr)
+
+
 def judge_nodes_ready(result, lab):
     expected = [n.name for n in lab.with_role("node")]
     if not result.ok:
         return False, "kubectl get nodes failed", f"is kube-apiserver answering at {lab.apiserver_url}?"
-    # kubectl prints "No resources found." on stderr (stdout stays empty) when no node registered.
-    text = result.stdout if result.stdout.strip() else result.stderr
-    listed = {n.name: n for n in parse.parse_kubectl_nodes(text)}
+    listed = {n.name: n for n in _nodes(result)}
     missing = [n for n in expected if n not in listed]
     not_ready = [n for n in expected if n in listed and not listed[n].ready]
     if missing or not_ready:
         parts = [f"{n} not registered" for n in missing] + \
-                [f"{n} {listed[n].status}" for n in not_ready]
+                [f"{n} {listed[n].status}" + (f" ({listed[n].message})" if listed[n].message else "")
+                 for n in not_ready]
         return False, "; ".join(parts), \
             ("a node registers with --hostname-override in /etc/kubernetes/kubelet and "
              "--api-servers pointing at the master; NotReady means kubelet inactive or docker down "
@@ -55,6 +63,7 @@ def node_checks(lab, c):
               lambda r, n=node.name: judge_active(
                   r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
                            f"kubelet requires docker"))
+    # -o json: names and the Ready condition as data, in kubectl 1.5 (the tutorial's) and 1.20 alike.
     c.run("nodes", "kubectl get nodes", lab.master.name,
-          f"kubectl -s {lab.apiserver_url} get nodes",
+          f"kubectl -s {lab.apiserver_url} get nodes -o json",
           lambda r: judge_nodes_ready(r, lab), timeout=READY_TIMEOUT)

@@ -3,11 +3,13 @@
 Each raises ValueError with the offending text when it cannot read its input (the checks
 runner reports that as evidence). Formats are those of the tutorial's tools (etcdctl v2
 `member list` / `cluster-health`, flannel's /run/flannel/subnet.env and mk-docker-opts.sh's
-/run/flannel/docker, iproute2 `ip -4 addr show`, iputils `ping`, `kubectl get nodes`,
-`systemctl is-active`); tests/captured/ holds real outputs of each.
+/run/flannel/docker, iproute2 `ip -4 addr show`, iputils `ping`, `kubectl get nodes` as a table
+and `-o json`, `systemctl is-active`, glibc `getent ahostsv4`); tests/captured/ holds real
+outputs of each.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv4Network
@@ -16,7 +18,8 @@ from typing import Dict, List, Optional
 __all__ = [
     "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
     "parse_member_list", "parse_cluster_health", "parse_env", "parse_subnet_env", "parse_docker_opts",
-    "parse_ip_addr", "parse_ping", "parse_kubectl_nodes", "parse_is_active",
+    "parse_ip_addr", "parse_ping", "parse_kubectl_nodes", "parse_kubectl_nodes_json", "parse_is_active",
+    "GETENT_MARKER", "parse_getent_ahosts",
 ]
 
 
@@ -355,6 +358,7 @@ class KubeNode:
     roles: Optional[str] = None
     age: Optional[str] = None
     version: Optional[str] = None
+    message: str = ""           # -o json only: the Ready condition's message when not Ready
 
 
 def _node_ready(status: str) -> bool:
@@ -390,6 +394,57 @@ def parse_kubectl_nodes(text: str) -> List[KubeNode]:
                               ready=_node_ready(row["STATUS"]), roles=row.get("ROLES"),
                               age=row.get("AGE"), version=row.get("VERSION")))
     return nodes
+
+
+def parse_kubectl_nodes_json(text: str) -> List[KubeNode]:
+    """`kubectl get nodes -o json` (1.5 and 1.20 alike): a List whose items are Nodes.
+
+    A node is Ready when its Ready condition has status "True"; the status string is the one the
+    table prints: "NotReady" for "False" or "Unknown", "Unknown" without a Ready condition.
+    (kubectl 1.5 also writes `No resources found.` on stderr for an empty list; stdout still
+    holds the empty List.)"""
+    try:
+        doc = json.loads(text)
+        items = doc["items"] or []
+        nodes = []
+        for item in items:
+            ready = [c for c in item.get("status", {}).get("conditions") or [] if c.get("type") == "Ready"]
+            status = ("Ready" if ready[0].get("status") == "True" else "NotReady") if ready else "Unknown"
+            message = ready[0].get("message", "") if ready and status != "Ready" else ""
+            nodes.append(KubeNode(name=item["metadata"]["name"], status=status, ready=status == "Ready",
+                                  version=item.get("status", {}).get("nodeInfo", {}).get("kubeletVersion"),
+                                  message=message))
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"not `kubectl get nodes -o json` output ({type(e).__name__}: {e}): "
+                         f"{_excerpt(text)}") from None
+    return nodes
+
+
+# --- getent ----------------------------------------------------------------------------------
+
+GETENT_MARKER = "=="   # checks/base.py prints `== NAME` before each name's `getent ahostsv4 NAME`
+_GETENT = re.compile(r"^(?P<ip>\d+\.\d+\.\d+\.\d+)\s+(?:STREAM|DGRAM|RAW)\b")
+
+
+def parse_getent_ahosts(text: str) -> Dict[str, List[str]]:
+    """`== NAME` marker lines, each followed by glibc's `getent ahostsv4 NAME`
+    (`192.168.0.15    STREAM k8s-master`, then DGRAM and RAW lines per address; nothing when
+    the name does not resolve): {name: [distinct addresses in getent's order]}."""
+    result: Dict[str, List[str]] = {}
+    current = None
+    for line in _lines(text):
+        if line.startswith(GETENT_MARKER + " "):
+            current = line[len(GETENT_MARKER) + 1:].strip()
+            result[current] = []
+            continue
+        m = _GETENT.match(line)
+        if not m or current is None:
+            raise ValueError(f"not `getent ahostsv4` output: {line!r} (in {_excerpt(text)})")
+        if m.group("ip") not in result[current]:
+            result[current].append(m.group("ip"))
+    if not result:
+        raise ValueError(f"no `{GETENT_MARKER} NAME` line in {_excerpt(text)}")
+    return result
 
 
 # --- systemctl -------------------------------------------------------------------------------

@@ -1,25 +1,38 @@
 """`invoke verify`: run the checks of the applied stages on the lab and report them honestly.
 
 Each check runs its command(s) on a node, hands the output to a judge (a pure function in
-etcd.py, network.py or kube.py, tested on captured outputs), and records pass/fail with the
-evidence and a hint. A failing check never stops the others.
+base.py, etcd.py, network.py or kube.py, tested on captured outputs), and records pass/fail
+with the evidence and a hint. A failing check never stops the others. When nothing can be
+checked (no VMs, VMs not running, no stage applied) verify says why and exits with its own code.
 """
 from __future__ import annotations
 
 import time
+from enum import IntEnum
 
-from .. import state, ui
+from .. import lifecycle, state, ui
 from ..errors import CommandError, LabError
 from ..remote import Host
 from ..ssh import open_connections
 from ..vagrant import Vagrant
 from ..workdir import ensure_workdir
-from . import etcd, kube, network
+from . import base, etcd, kube, network
 from .report import CheckResult, Report, write_reports
+
+
+class Verdict(IntEnum):
+    """`invoke verify`'s exit codes, defined here only (README's task table documents them)."""
+    PASSED = 0
+    FAILED = 1            # at least one check failed
+    # Nothing was checked: no VMs, VMs not running, or no stage applied. Not 1, so a script can
+    # tell "the lab is broken" from "there was no lab to look at"; not 2, the usual usage error.
+    NOTHING_CHECKED = 3
+
 
 # Check groups in the order they run, and the stage each belongs to. The kube and flannel
 # groups need their services started, so they also wait for the `start` stage.
-GROUPS = (("etcd", etcd.checks, ("etcd",)),
+GROUPS = (("base", base.checks, ("base",)),
+          ("etcd", etcd.checks, ("etcd",)),
           ("master", kube.master_checks, ("master", "start")),
           ("network", network.checks, ("network", "start")),
           ("nodes", kube.node_checks, ("nodes", "start")))
@@ -75,13 +88,27 @@ class Checker:
         return result
 
 
-def verify(lab, stages=None, conns=None) -> bool:
-    applied = state.applied_stages(lab)
-    groups = groups_for(applied, stages)
+def nothing_to_check(lab, vm_states, groups) -> str:
+    """Why verify can check nothing on this lab ("" when it can): Vagrant's machine states first,
+    since no check runs without the VMs, then the groups the applied or given stages ask for."""
+    states = {n.name: vm_states.get(n.name, "not_created") for n in lab.nodes}
+    if all(s == "not_created" for s in states.values()):
+        return "no VMs exist (run `invoke up`)"
+    down = [f"{name} {s.replace('_', ' ')}" for name, s in states.items() if s != "running"]
+    if down:
+        return f"VMs not running: {', '.join(down)} (`invoke up` starts them)"
     if not groups:
-        ui.info(f"verify: no stage applied yet on lab {lab.name} (run `invoke up`), "
-                f"or name one with --stage")
-        return True
+        return "no stage applied yet (run `invoke up`, or name stages with --stage)"
+    return ""
+
+
+def verify(lab, stages=None, conns=None, vm_states=None) -> Verdict:
+    """Run the checks of the applied (or the given) stages; the Verdict is the exit code."""
+    groups = groups_for(state.applied_stages(lab), stages)
+    why = nothing_to_check(lab, lifecycle.vm_states(lab) if vm_states is None else vm_states, groups)
+    if why:
+        ui.info(f"verify: nothing checked on lab {lab.name}: {why}")
+        return Verdict.NOTHING_CHECKED
     workdir = ensure_workdir(lab)
     conns = conns or open_connections(lab, Vagrant(lab))
     hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
@@ -97,4 +124,4 @@ def verify(lab, stages=None, conns=None) -> bool:
     json_path, xml_path = write_reports(lab, report)
     ui.info(report.summary())
     ui.info(f"reports: {json_path}, {xml_path}")
-    return not report.failed
+    return Verdict.FAILED if report.failed else Verdict.PASSED

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from junitparser import Failure, JUnitXml
 
-from k8slab.checks import etcd, kube, network, runner
+from k8slab.checks import base, etcd, kube, network, runner
 from k8slab.checks.report import CheckResult, Report, write_reports
 from k8slab.config import load_lab
 from k8slab.errors import CommandError, LabError
@@ -114,18 +114,18 @@ def names(groups):
     return [g for g, _ in groups]
 
 
-def test_groups_for_base_and_etcd_runs_only_etcd():
-    assert runner.groups_for(["base", "etcd"]) == [("etcd", etcd.checks)]
+def test_groups_for_base_and_etcd_runs_base_and_etcd():
+    assert runner.groups_for(["base", "etcd"]) == [("base", base.checks), ("etcd", etcd.checks)]
 
 
 def test_groups_for_every_stage_runs_all_in_order():
     groups = runner.groups_for(["base", "etcd", "master", "network", "nodes", "start"])
-    assert groups == [("etcd", etcd.checks), ("master", kube.master_checks),
+    assert groups == [("base", base.checks), ("etcd", etcd.checks), ("master", kube.master_checks),
                       ("network", network.checks), ("nodes", kube.node_checks)]
 
 
 def test_groups_for_waits_for_start():
-    assert names(runner.groups_for(["base", "etcd", "master", "network", "nodes"])) == ["etcd"]
+    assert names(runner.groups_for(["base", "etcd", "master", "network", "nodes"])) == ["base", "etcd"]
     assert runner.groups_for([]) == []
 
 
@@ -135,9 +135,9 @@ def test_groups_for_stage_picks_others_even_when_not_applied():
 
 
 def test_groups_for_unknown_stage():
-    with pytest.raises(LabError, match=r"no checks for stage\(s\) base, flannel; choose from "
-                                       r"etcd, master, network, nodes"):
-        runner.groups_for(["base", "etcd"], ["flannel", "etcd", "base"])
+    with pytest.raises(LabError, match=r"no checks for stage\(s\) flannel, start; choose from "
+                                       r"base, etcd, master, network, nodes"):
+        runner.groups_for(["base", "etcd"], ["flannel", "etcd", "start"])
 
 
 # --- Checker -----------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""The base stage's checks (tutorial 1): private IP, names, firewall off, time sync, on every node."""
+from __future__ import annotations
+
+import shlex
+
+from . import parse
+from .network import judge_active
+
+HOSTS_HINT = ("the base stage writes /etc/hosts: every lab name on its private IP, the node's own "
+              "name off the loopback lines; `invoke up` repairs it")
+# `systemctl is-active` states in which firewalld filters packets (firewall-off.sh's own test).
+FIREWALL_ON = ("active", "activating", "reloading")
+
+
+def resolve_command(names) -> str:
+    """All names in one round trip. getent's ahosts lines name the canonical name, not the one
+    asked for, and a name that does not resolve prints nothing: hence a marker line per name.
+    ahostsv4 (getaddrinfo, as the services resolve) lists every address, not just the first."""
+    quoted = " ".join(shlex.quote(n) for n in names)
+    return f'for n in {quoted}; do echo "{parse.GETENT_MARKER} $n"; getent ahostsv4 "$n"; done'
+
+
+def judge_names(result, lab):
+    """Every lab name and alias resolves to its node's private IP, and to nothing else."""
+    found = parse.parse_getent_ahosts(result.stdout)
+    wrong = []
+    for ip, name in lab.hosts_entries:
+        addrs = found.get(name, [])
+        if not addrs:
+            wrong.append(f"{name} does not resolve")
+        elif addrs != [ip]:
+            wrong.append(f"{name} resolves to {', '.join(addrs)}, not {ip}")
+    if wrong:
+        return False, "; ".join(wrong), HOSTS_HINT
+    return True, f"{len(lab.hosts_entries)} names resolve to their private IPs", ""
+
+
+def judge_private_ip(result, node):
+    for iface, addrs in parse.parse_ip_addr(result.stdout).items():
+        if any(a.ip == node.ip for a in addrs):
+            return True, f"{node.ip} on {iface}", ""
+    return False, f"{node.ip} is on no interface", \
+        ("the interface came up without it (CentOS 7 does this at times); the base stage "
+         "re-raises it: `invoke up`")
+
+
+def judge_firewall_off(result):
+    state = parse.parse_is_active(result.stdout, ["firewalld"])["firewalld"]
+    if state in FIREWALL_ON:
+        return False, f"firewalld {state}", \
+            "the tutorial turns the firewall off (etcd, apiserver and flannel ports); `invoke up` stops it"
+    return True, f"firewalld {state}", ""
+
+
+def checks(lab, c):
+    names = [name for _, name in lab.hosts_entries]
+    time_service = lab.platform_info.time_service
+    for node in lab.nodes:
+        c.run("base", "private ip", node.name, "ip -4 -o addr show",
+              lambda r, n=node: judge_private_ip(r, n))
+        c.run("base", "lab names resolve", node.name, resolve_command(names),
+              lambda r: judge_names(r, lab))
+        c.run("base", "firewall off", node.name, "systemctl is-active firewalld", judge_firewall_off)
+        c.run("base", "time sync", node.name, f"systemctl is-active {time_service}",
+              lambda r, n=node.name: judge_active(
+                  r, [time_service], f"the base stage starts {time_service}; `invoke ssh {n} "
+                                     f"--command 'journalctl -u {time_service} -n 20'`"))

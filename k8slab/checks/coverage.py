@@ -1,0 +1,78 @@
+"""What each stage writes or starts, and the verify checks that notice when it is missing or wrong.
+
+A thing is (stage, kind, name): kind is what provision/stages.py's step does to it ("file": a
+FileStep's path, "service": a ServiceStep's unit, "etcd key", "shell": a ShellStep's name,
+"package"). tests/unit/test_verify_coverage.py builds every stage's things for the shipped lab
+from the real steps and fails when one has neither a check here nor a reason in not_checked().
+
+Only coverage a check really gives is claimed: the check fails when the stage had not done its
+part. What no check looks at: whether services are *enabled* (it matters only after a reboot).
+"""
+from __future__ import annotations
+
+REPO_FILE = "/etc/yum.repos.d/CentOS-Base.repo"   # provision/repos.py; the test notices a move
+KUBE_CONFIG = "/etc/kubernetes/config"
+MASTER = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
+def covers(lab) -> dict:
+    """(stage, kind, name) -> the names of the checks that fail when it is missing or wrong."""
+    table = {
+        ("base", "shell", "private ip"): ["private ip"],
+        ("base", "file", "/etc/hosts"): ["lab names resolve"],
+        ("base", "shell", "firewall off"): ["firewall off"],
+        ("base", "shell", "time sync"): ["time sync"],
+        # Packages are checked through what runs from them.
+        ("base", "package", "etcd"): ["etcd cluster-health"],           # etcd and etcdctl (centos7)
+        ("base", "package", "etcd-server"): ["etcd cluster-health"],    # debian12
+        ("base", "package", "etcd-client"): ["etcd cluster-health"],    # etcdctl (debian12)
+        ("base", "package", "kubernetes"): ["master services active", "node services active"],
+        ("base", "package", "flannel"): ["flanneld active"],
+        ("base", "package", "ntp"): ["time sync"],                      # ntpd
+        # ETCD_ADVERTISE_CLIENT_URLS (member list's clientURLs); ETCD_LISTEN_CLIENT_URLS with the
+        # private IP (reachable from every node).
+        ("etcd", "file", lab.platform_info.etcd_conf): ["etcd member list", "etcd reachable"],
+        ("etcd", "service", "etcd"): ["etcd cluster-health"],
+        ("etcd", "etcd key", f"{lab.cluster.flannel_prefix}/config"): ["flannel network key"],
+        # KUBE_API_ADDRESS 0.0.0.0 (the package binds 127.0.0.1: unreachable from the nodes).
+        ("master", "file", "/etc/kubernetes/apiserver"): ["apiserver reachable"],
+        # FLANNEL_ETCD_ENDPOINTS and _PREFIX: flanneld gets a lease from the lab's network.
+        ("network", "file", "/etc/sysconfig/flanneld"): ["flanneld active", "flannel lease"],
+        ("network", "service", "flanneld"): ["flanneld active"],
+        # --hostname-override and --api-servers: the node registers under its own name.
+        ("nodes", "file", "/etc/kubernetes/kubelet"): ["kubectl get nodes"],
+        # debian12's kubelet (>= 1.8) finds the apiserver here instead of --api-servers: without
+        # it kubelet runs standalone and never registers.
+        ("nodes", "file", "/etc/kubernetes/kubelet.kubeconfig"): ["kubectl get nodes"],
+        ("nodes", "service", "kubelet"): ["node services active"],
+        ("nodes", "service", "kube-proxy"): ["node services active"],
+        ("start", "service", "flanneld"): ["flanneld active"],
+        ("start", "service", "kubelet"): ["node services active"],
+        ("start", "service", "kube-proxy"): ["node services active"],
+        ("start", "service", "docker"): ["node services active"],
+        ("start", "shell", "docker0 on the lease"): ["docker0 on the lease"],
+    }
+    for service in MASTER:      # the master stage restarts them when their files changed
+        table[("master", "service", service)] = ["master services active"]
+        table[("start", "service", service)] = ["master services active"]
+    return table
+
+
+def not_checked(lab) -> dict:
+    """(stage, kind, name) -> why no verify check looks at it."""
+    return {
+        ("base", "file", REPO_FILE):
+            "only yum reads it, while the base stage installs the packages (a wrong mirror fails "
+            "there); the packages it served are checked through what runs from them",
+        ("master", "file", KUBE_CONFIG):
+            "on the master, controller-manager and scheduler would reach the apiserver at their "
+            "default http://127.0.0.1:8080 as well: no behaviour tells whether KUBE_MASTER was "
+            "written (`invoke plan` shows a drifted file)",
+        ("master", "file", "/etc/kubernetes/scheduler"):
+            "KUBE_SCHEDULER_ARGS is the tutorial's bare 0.0.0.0, which kube-scheduler ignores: "
+            "it runs the same with the package's file (`invoke plan` shows a drifted file)",
+        ("nodes", "file", KUBE_CONFIG):
+            "on a node only kube-proxy reads KUBE_MASTER (kubelet finds the apiserver through "
+            "/etc/kubernetes/kubelet); kube-proxy keeps running without the apiserver and none "
+            "of the tutorial's smoke tests uses a service (`invoke plan` shows a drifted file)",
+    }
