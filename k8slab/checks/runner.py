@@ -74,9 +74,16 @@ class Checker:
                 passed, detail, hint = False, f"could not run: {e.command}", str(e)
             except ValueError as e:  # a parser met output it cannot read: that is evidence too
                 passed, detail, hint = False, f"unexpected output: {e}", ""
-            if passed or time.monotonic() - start + interval > timeout:
+            waited = time.monotonic() - start
+            if passed or waited + interval > timeout:
                 break
+            if waited == 0 or int(waited) // 30 != int(waited + interval) // 30:
+                # the user sees the wait, and what it waits for, every 30 s
+                ui.info(f"  waiting for {check} on {node} ({detail}): {waited:.0f}s of {timeout}s")
             time.sleep(interval)
+        if timeout and time.monotonic() - start >= interval:
+            ui.info(f"  {check} on {node}: {'passed' if passed else 'gave up'} after "
+                    f"{time.monotonic() - start:.0f}s")
         return self.record(group, check, node, passed, detail, hint, "\n".join(evidence),
                            time.monotonic() - start)
 

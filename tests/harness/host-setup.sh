@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Host packages the real-VM tests need (Debian 12): QEMU, libvirt, Vagrant with vagrant-libvirt,
-# and what the box recipe uses (debootstrap, extlinux). Idempotent: installs only what is
+# what the box recipe uses (debootstrap, extlinux), and what Kubernetes' own `make` and flannel's
+# cgo build use besides Go (make, gcc, libc6-dev, rsync). Go itself comes with the machine. Idempotent: installs only what is
 # missing, runs `apt-get update` at most once, and says what it did.
 # Called by ./test.sh (the README's test command, which .ci/run runs) before pytest.
 set -euo pipefail
@@ -10,6 +11,7 @@ PACKAGES=(
     libvirt-daemon-system libvirt-clients
     vagrant vagrant-libvirt
     debootstrap extlinux
+    make gcc libc6-dev rsync
     dnsmasq-base ebtables
     python3-venv
 )

@@ -17,6 +17,8 @@ What is tested for real and what only on captured outputs:
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from pathlib import Path
 
 import pytest
@@ -51,10 +53,13 @@ class ScriptedChecker:
     def __init__(self, answer):
         self.answer = answer        # (check, node, command) -> Result
         self.outcomes = {}          # (check, node) -> (passed, detail, hint)
+        self.timeouts = {}          # (check, node) -> how long the check would poll
 
     def run(self, group, check, node, commands, judge, timeout=0, interval=3):
         cmds = [commands] if isinstance(commands, str) else list(commands)
         self.outcomes[(check, node)] = judge(*[self.answer(check, node, c) for c in cmds])
+        self.timeouts[(check, node)] = timeout
+        return SimpleNamespace(passed=self.outcomes[(check, node)][0])   # as CheckResult
 
     def record(self, group, check, node, passed, detail, hint="", evidence="", seconds=0.0):
         self.outcomes[(check, node)] = (passed, detail, hint)
@@ -467,6 +472,17 @@ class TestServicesActive:
         assert not ok and detail == "kubelet inactive, docker inactive"
         assert "invoke ssh k8s-node1" in hint and "kubelet requires docker" in hint
         assert c.outcomes[("kubectl get nodes", "k8s-master")][0]
+
+    @pytest.mark.parametrize("kubelet, wait", [("active", kube.READY_TIMEOUT), ("inactive", 0)])
+    def test_ready_is_awaited_only_while_every_kubelet_runs(self, lab, kubelet, wait):
+        # a stopped kubelet keeps its node NotReady: polling 3 minutes for it would only delay
+        # the answer (the node controller marks it NotReady 40 s after its last status)
+        c = ScriptedChecker(lambda check, node, command:
+                            res(command, 0, f"{kubelet if node == 'k8s-node1' else 'active'}\nactive\nactive\n")
+                            if command.startswith("systemctl")
+                            else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
+        kube.node_checks(lab, c)
+        assert c.timeouts[("kubectl get nodes", "k8s-master")] == wait
 
 
 class TestApiserver:

@@ -54,9 +54,15 @@ def test_up_until_base_then_plan_shows_the_tutorial_diff(vmhost, lab):
 
 
 def test_up_killed_in_the_etcd_stage_then_up_completes(vmhost, lab):
-    # Kill `invoke up` (the whole process group, SIGKILL: no clean-up of any kind) right after
-    # it rewrote etcd's config and before it restarted etcd; the next `invoke up` must still
-    # restart etcd (the pending-restart mark on the node) and finish the job.
+    # Kill `invoke up` (the whole process group, SIGKILL: no clean-up of any kind) after it
+    # rewrote etcd's config and before etcd was (re)started with it; the next `invoke up` must
+    # still start etcd (the pending-restart mark on the node) and finish the job. To make the
+    # kill land there every time, etcd's start is held for 30 s by a drop-in: the kill comes
+    # while `systemctl start etcd && rm -f MARK` waits, or before it was sent.
+    slow = "/etc/systemd/system/etcd.service.d/k8slab-test-slow.conf"
+    assert on_node(vmhost, lab, "k8s-master",
+                   f"sudo mkdir -p {Path(slow).parent} && printf '[Service]\\nExecStartPre=/bin/sleep 30\\n'"
+                   f" | sudo tee {slow} && sudo systemctl daemon-reload").returncode == 0
     log = lab.parent / ".lab" / "k8slabt-life" / "logs" / "k8s-master.log"
     proc = subprocess.Popen(netns.exec_argv(vmhost.invoke("up", "--config", str(lab))),
                             cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
@@ -69,12 +75,16 @@ def test_up_killed_in_the_etcd_stage_then_up_completes(vmhost, lab):
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        on_node(vmhost, lab, "k8s-master", f"sudo rm -f {slow} && sudo systemctl daemon-reload")
     mark = on_node(vmhost, lab, "k8s-master", "ls /var/lib/k8s-lab/restart/").stdout.split()
-    print("pending restarts after the kill:", mark)
+    assert mark == ["etcd"], mark
+    before = log.read_text()
     r = invoke(vmhost, "up", "--config", str(lab))
-    assert "verify: 6 passed, 0 failed" in r.stdout, r.stdout
+    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
     assert on_node(vmhost, lab, "k8s-master", "ls /var/lib/k8s-lab/restart/").stdout.split() == []
-    assert "provision:" in r.stdout
+    started = [line for line in log.read_text()[len(before):].splitlines()
+               if re.search(r"systemctl (re)?start etcd && rm -f /var/lib/k8s-lab/restart/etcd", line)]
+    assert started, "the second up did not act on the pending mark"
     report = json.loads((lab.parent / ".lab" / "k8slabt-life" / "provision.json").read_text())
     assert {x["stage"] for x in report} == {"base", "etcd"}
     assert all(x["result"] in ("ok", "changed") for x in report)
@@ -170,22 +180,27 @@ def test_a_failing_node_is_reported_and_the_others_finish(vmhost, lab):
     assert ", 1 changed," in r.stdout, r.stdout   # node1's /etc/hosts, and nothing else
 
 
+# verify up to the etcd stage: the base group's 4 checks on each of the 3 nodes, then etcd's 6
+BASE_CHECKS = {"lab names resolve", "private ip", "firewall off", "time sync"}
+ETCD_CHECKS = [("etcd member list", "k8s-master"), ("etcd cluster-health", "k8s-master"),
+               ("flannel network key", "k8s-master")] + [("etcd reachable", n) for n in NODES]
+TOTAL = 4 * len(NODES) + len(ETCD_CHECKS)
+
+
 def _verify_report(lab):
     folder = lab.parent / ".lab" / "k8slabt-life"
     return json.loads((folder / "verify.json").read_text()), folder / "verify.xml"
 
 
-def test_verify_passes_the_etcd_checks(vmhost, lab):
+def test_verify_passes_the_base_and_etcd_checks(vmhost, lab):
     r = invoke(vmhost, "verify", "--config", str(lab))
-    assert "verify: 6 passed, 0 failed" in r.stdout, r.stdout
+    assert f"verify: {TOTAL} passed, 0 failed" in r.stdout, r.stdout
     report, xml = _verify_report(lab)
-    assert report["passed"] and {x["group"] for x in report["results"]} == {"etcd"}
+    assert report["passed"] and {x["group"] for x in report["results"]} == {"base", "etcd"}
     checks = sorted((x["check"], x["node"]) for x in report["results"])
-    assert checks == sorted([("etcd member list", "k8s-master"), ("etcd cluster-health", "k8s-master"),
-                             ("flannel network key", "k8s-master")]
-                            + [("etcd reachable", n) for n in NODES])
+    assert checks == sorted(ETCD_CHECKS + [(c, n) for c in BASE_CHECKS for n in NODES])
     suite = next(iter(JUnitXml.fromfile(str(xml))))
-    assert suite.tests == 6 and suite.failures == 0
+    assert suite.tests == TOTAL and suite.failures == 0
 
 
 def test_verify_with_etcd_stopped_fails_every_etcd_check_with_a_hint(vmhost, lab):
@@ -193,17 +208,40 @@ def test_verify_with_etcd_stopped_fails_every_etcd_check_with_a_hint(vmhost, lab
     try:
         r = invoke(vmhost, "verify", "--config", str(lab), check=False)
         assert r.returncode == 1, r.stdout
-        assert "verify: 0 passed, 6 failed" in r.stdout, r.stdout
+        assert f"verify: {TOTAL - 6} passed, 6 failed" in r.stdout, r.stdout
         assert "hint: etcd does not answer on the master" in r.stdout
         report, xml = _verify_report(lab)
-        assert not report["passed"] and len(report["results"]) == 6
-        assert all(x["evidence"] and x["hint"] for x in report["results"])
+        failed = [x for x in report["results"] if not x["passed"]]
+        assert not report["passed"] and sorted((x["check"], x["node"]) for x in failed) == sorted(ETCD_CHECKS)
+        assert all(x["evidence"] and x["hint"] for x in failed)
         suite = next(iter(JUnitXml.fromfile(str(xml))))
-        assert suite.tests == 6 and suite.failures == 6
+        assert suite.tests == TOTAL and suite.failures == 6
     finally:
         on_node(vmhost, lab, "k8s-master", "sudo systemctl start etcd")
     r = invoke(vmhost, "verify", "--config", str(lab))
-    assert "verify: 6 passed, 0 failed" in r.stdout, r.stdout
+    assert f"verify: {TOTAL} passed, 0 failed" in r.stdout, r.stdout
+
+
+def test_a_lost_hosts_line_is_found_by_verify_and_repaired_by_up(vmhost, lab):
+    # the base stage wrote the master's line for a reason: the services find etcd and the
+    # apiserver by name; verify must notice it is gone, on that node, and `up` put it back
+    assert on_node(vmhost, lab, "k8s-node2",
+                   "sudo sed -i '/k8s-master/d' /etc/hosts").returncode == 0
+    r = invoke(vmhost, "verify", "--config", str(lab), check=False)
+    assert r.returncode == 1, r.stdout
+    report, _ = _verify_report(lab)
+    failed = [(x["check"], x["node"]) for x in report["results"] if not x["passed"]]
+    assert failed == [("lab names resolve", "k8s-node2")], failed
+    assert "k8s-master" in next(x["detail"] for x in report["results"] if not x["passed"])
+    r = invoke(vmhost, "up", "--config", str(lab))
+    assert f"verify: {TOTAL} passed, 0 failed" in r.stdout, r.stdout
+
+
+def test_verify_of_a_lab_never_brought_up_says_why_and_exits_3(vmhost, tmp_path):
+    path = vmhost.write_lab(tmp_path, "never", until="etcd")
+    r = invoke(vmhost, "verify", "--config", str(path), check=False)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert "no VMs exist" in r.stdout + r.stderr
 
 
 def test_destroy_removes_everything_and_is_idempotent(vmhost, lab):

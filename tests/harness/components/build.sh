@@ -11,12 +11,15 @@
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
+command -v go >/dev/null || { echo "no go command: the components are built with Go (any version; it fetches go1.21.13)" >&2; exit 1; }
 OUT=$(realpath -m "$1")
 K8S_VERSION=v1.19.16
 STAGING_VERSION=v0.19.16           # the staging modules are published with this tag
 FLANNEL_VERSION=v0.17.0
-# go1.21: old reflect2 crashes on Go >= 1.18 (replaced below), and 1.19's openapi-gen (old
-# gengo) breaks on Go 1.23's type aliases; the go command fetches this toolchain as a module.
+# Module-mode steps (downloads, vendoring, flannel) run go1.21.13, which the go command fetches
+# as a module: the Go these releases were made for. Kubernetes' own `make` builds in GOPATH
+# mode, where GOTOOLCHAIN does not apply, so the host's Go compiles it (1.26 here; reflect2,
+# which crashes at run time when built with Go >= 1.18, is replaced below).
 export GOTOOLCHAIN=go1.21.13
 export GOFLAGS=""                  # a host GOFLAGS (e.g. -buildvcs=false) would leak into make's tags
 export GOMODCACHE=${GOMODCACHE:-$(go env GOMODCACHE)}
