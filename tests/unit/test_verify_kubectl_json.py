@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -93,6 +94,7 @@ def test_node_checks_ask_for_json(lab):
     class Recorder:
         def run(self, group, check, node, cmds, judge, timeout=0, interval=3):
             commands.append(cmds)
+            return SimpleNamespace(passed=True)  # runner.Checker returns a CheckResult
 
     kube.node_checks(lab, Recorder())
     assert commands[-1] == CMD
