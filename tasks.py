@@ -12,9 +12,8 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from k8slab import lifecycle, ui  # noqa: E402
+from k8slab import lifecycle, workflow  # noqa: E402
 from k8slab.errors import LabError  # noqa: E402
-from k8slab.lock import lab_lock  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)"}
 
@@ -48,26 +47,16 @@ def render(c, config=""):
                 "verify": "run `verify` at the end (default on)"})
 def up(c, config="", until="", verify=True):
     """Render, boot the VMs, provision the stages up to --until, then verify. Safe to re-run."""
-    from k8slab import doctor, provisioning
-    lab = lifecycle.load(config)
-    stages = lab.stages_until(until) if until else lab.stages
-    with lab_lock(lab, "up", log=ui.info):
-        doctor.preflight(lab, lifecycle.provider(lab))  # the host's problems, before any change
-        lifecycle.boot(lab)
-        provisioning.provision(lab, stages)
-    if verify:
-        _verify(lab, None)
+    from provision import TUTORIAL
+    _exit_for(workflow.up(lifecycle.load(config), TUTORIAL, until, verify))
 
 
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",
                 "dry_run": "print per node the diff of each file and each command, change nothing"})
 def provision(c, config="", until="", dry_run=False):
     """Apply the tutorial's configuration to running VMs, stage by stage; reports changed/ok."""
-    from k8slab import provisioning
-    lab = lifecycle.load(config)
-    stages = lab.stages_until(until) if until else lab.stages
-    with lab_lock(lab, "plan" if dry_run else "provision", log=ui.info):
-        provisioning.provision(lab, stages, dry_run=dry_run)
+    from provision import TUTORIAL
+    workflow.provision(lifecycle.load(config), TUTORIAL, until, dry_run)
 
 
 @lab_task(help={"until": "last stage to plan (default: the lab file's `until`)"})
@@ -76,9 +65,9 @@ def plan(c, config="", until=""):
     provision(c, config=config, until=until, dry_run=True)
 
 
-def _verify(lab, stage):
-    from k8slab.checks.runner import Verdict, verify as run_checks
-    verdict = run_checks(lab, stages=stage)
+def _exit_for(verdict):
+    """verify's Verdict as the task's exit code (0 passed, 1 a check failed, 3 nothing checked)."""
+    from k8slab.checks.runner import Verdict
     if verdict == Verdict.FAILED:
         raise Exit("verify: some checks failed (see the table above and the report)", code=int(verdict))
     if verdict == Verdict.NOTHING_CHECKED:
@@ -89,7 +78,8 @@ def _verify(lab, stage):
           iterable=["stage"])
 def verify(c, config="", stage=None):
     """Run the tutorial's smoke tests for the applied stages; exit 1 if one fails, 3 if none could run."""
-    _verify(lifecycle.load(config), stage or None)
+    from k8slab.checks.runner import verify as run_checks
+    _exit_for(run_checks(lifecycle.load(config), stages=stage or None))
 
 
 @lab_task()
@@ -119,8 +109,7 @@ def destroy(c, config="", yes=False):
         answer = input(f"Destroy the VMs of lab {lab.name} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("destroy: cancelled", code=1)
-    with lab_lock(lab, "destroy", log=ui.info):
-        lifecycle.destroy(lab)
+    workflow.destroy(lab)
 
 
 @lab_task(help={"node": "node name, e.g. k8s-master", "command": "run this command instead of a shell"})

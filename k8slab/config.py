@@ -19,7 +19,7 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr,
                       TypeAdapter, ValidationError)
 
-from . import yamlpos
+from . import tutorial, yamlpos
 from .errors import ConfigError, LabError
 from .platforms import PLATFORMS, ROLES, STAGES, Platform
 
@@ -168,9 +168,9 @@ class Defaults(BaseModel):
 
 class Cluster(BaseModel):
     model_config = STRICT
-    service_range: Network = IPv4Network("10.254.0.0/16")
-    flannel_network: Network = IPv4Network("10.255.0.0/16")
-    flannel_prefix: Annotated[str, AfterValidator(_etcd_prefix)] = "/k8s/network"
+    service_range: Network = IPv4Network(tutorial.SERVICE_RANGE)
+    flannel_network: Network = IPv4Network(tutorial.FLANNEL_NETWORK)
+    flannel_prefix: Annotated[str, AfterValidator(_etcd_prefix)] = tutorial.FLANNEL_PREFIX
     admission_control: Word = "AlwaysAdmit"
     scheduler_args: str = "0.0.0.0"
     pod_infra_image: Word = "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
@@ -223,11 +223,11 @@ class Lab(BaseModel):
 
     @property
     def apiserver_url(self) -> str:
-        return f"http://{self.master.ip}:8080"
+        return f"http://{self.master.ip}:{tutorial.APISERVER_PORT}"
 
     @property
     def etcd_url(self) -> str:
-        return f"http://{self.etcd.ip}:2379"
+        return f"http://{self.etcd.ip}:{tutorial.ETCD_PORT}"
 
     @property
     def hosts_entries(self) -> list[tuple[str, str]]:

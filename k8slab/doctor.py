@@ -24,6 +24,7 @@ from typing import Iterable, Optional
 
 from .errors import LabError
 from .providers import LIBVIRT_SOCKETS, vagrant_libvirt_installed
+from .tutorial import management_network_name, private_network_name
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 
@@ -267,8 +268,8 @@ def lab_bridges(lab_name: str, dirs: Iterable = LIBVIRT_NETWORK_DIRS) -> list:
     libvirt's network XML files; they carry the lab's subnets and are no clash."""
     bridges = []
     for d in dirs:
-        for suffix in ("private", "mgmt"):
-            f = Path(d) / f"{lab_name}-{suffix}.xml"
+        for network in (private_network_name(lab_name), management_network_name(lab_name)):
+            f = Path(d) / f"{network}.xml"
             try:
                 root = ET.parse(f).getroot()
             except (OSError, ET.ParseError):

@@ -1,5 +1,8 @@
 """Run the stages: nodes in parallel within a stage, a stage only after the previous one
 finished everywhere; a failing node stops, the others finish the stage, one report at the end.
+
+What to run is handed in as a Playbook (k8s-lab's is provision.TUTORIAL), as pyinfra's
+operations are handed to its connectors: this runner knows no stage, file or script by name.
 """
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from typing import Callable
 
-from provision.stages import steps_for
-
+from . import facts as node_facts
 from . import state, ui
 from .errors import CommandError, ProvisionError
 from .remote import Host
@@ -17,6 +20,12 @@ from .ssh import open_connections
 from .steps import Context
 from .vagrant import Vagrant
 from .workdir import ensure_workdir, write_atomic
+
+
+@dataclass(frozen=True)
+class Playbook:
+    steps: Callable   # (stage, lab, node, facts.Facts) -> [steps.Step], in order
+    scripts: object   # the folder (a Path or importlib.resources Traversable) of the ShellSteps' scripts
 
 
 @dataclass
@@ -31,12 +40,18 @@ class StepResult:
     diff: str = ""
 
 
-def _run_node(stage, lab, node, host, dry_run):
-    """The stage's steps on one node, in order; stops at the node's first failure."""
-    ctx = Context(dry_run=dry_run)
+def _run_node(stage, lab, node, host, playbook, facts, dry_run):
+    """The stage's steps on one node, in order; stops at the node's first failure.
+
+    facts: the run's facts per node; gathered before the steps are built, again before each stage
+    while incomplete (the base stage may only now have raised the private IP)."""
+    ctx = Context(dry_run=dry_run, scripts=playbook.scripts)
     results = []
     try:
-        steps = steps_for(stage, lab, node, host)
+        if node.name not in facts or not facts[node.name].complete:
+            host.step = f"{stage}/facts"
+            facts[node.name] = node_facts.gather(host)
+        steps = playbook.steps(stage, lab, node, facts[node.name])
     except CommandError as e:
         return results, e
     for step in steps:
@@ -67,17 +82,18 @@ def _print_dry_run(results):
             ui.console.print(f"  would run: {c}", markup=False, highlight=False)
 
 
-def provision(lab, stages, dry_run: bool = False, conns=None) -> list[StepResult]:
-    """Apply (or with dry_run, show) the stages; returns every step's result."""
+def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None) -> list[StepResult]:
+    """Apply (or with dry_run, show) the playbook's stages; returns every step's result."""
     workdir = ensure_workdir(lab)
     conns = conns or open_connections(lab, Vagrant(lab))
     hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
-    everything = []
+    everything, facts = [], {}
     try:
         with ThreadPoolExecutor(max_workers=len(lab.nodes)) as pool:
             for stage in stages:
                 start = time.monotonic()
-                futures = {n.name: pool.submit(_run_node, stage, lab, n, hosts[n.name], dry_run)
+                futures = {n.name: pool.submit(_run_node, stage, lab, n, hosts[n.name], playbook, facts,
+                                                   dry_run)
                            for n in lab.nodes}
                 failures, results = [], []
                 for name, fut in futures.items():

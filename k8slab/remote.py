@@ -43,7 +43,6 @@ class Host:
         self.log_path = Path(log_path)
         self.step = None  # set by the runner, named in errors
         self._lock = threading.Lock()
-        self.facts = {}   # read-only facts cached for the duration of one run
 
     def _log(self, text: str) -> None:
         with self._lock, open(self.log_path, "a") as fh:
@@ -90,9 +89,3 @@ class Host:
         self.run(f"mkdir -p $(dirname {q}) && cat > {tmp} && "
                  f"(chmod --reference={q} {tmp} 2>/dev/null || chmod {mode} {tmp}) && mv {tmp} {q}",
                  stdin=text)
-
-    def fact(self, key: str, compute):
-        """A read-only fact, computed once per run (e.g. which interface holds the private IP)."""
-        if key not in self.facts:
-            self.facts[key] = compute()
-        return self.facts[key]

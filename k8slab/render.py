@@ -5,14 +5,11 @@ from pathlib import Path
 
 import jinja2
 
+from .tutorial import management_network_name, private_network_name
 from .workdir import ensure_workdir, write_if_changed
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "Vagrantfile.j2"
 BOOT_TIMEOUT = 1200  # seconds; QEMU without KVM needs several minutes for three guests
-
-
-def private_network_name(lab) -> str:
-    return f"{lab.name}-private"
 
 
 def render_vagrantfile(lab, provider: str) -> str:
@@ -31,7 +28,8 @@ def render_vagrantfile(lab, provider: str) -> str:
         boot_timeout=BOOT_TIMEOUT,
         nodes=lab.nodes,
         netmask=str(lab.private_network.netmask),
-        private_network_name=private_network_name(lab),
+        private_network_name=private_network_name(lab.name),
+        management_network_name=management_network_name(lab.name),
         libvirt=lab.libvirt,
     )
 

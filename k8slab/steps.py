@@ -11,12 +11,11 @@ import difflib
 import shlex
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Optional
 
 from .errors import CommandError
+from .tutorial import PENDING_RESTART as PENDING, etcdctl
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "provision" / "scripts"
 WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
 
 
@@ -25,6 +24,7 @@ class Context:
     """What earlier steps of the same stage on the same node decided."""
     dry_run: bool = False
     restart: set = field(default_factory=set)  # services whose files changed
+    scripts: object = None                     # the playbook's script folder (ShellStep reads it)
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Step:
 
 
 class FileStep(Step):
-    """Edit one file by a pure function of its current text (see provision/files.py)."""
+    """Edit one file by a pure function of its current text (e.g. provision/files.py)."""
 
     def __init__(self, name, path, transform, restarts=(), mode="0644", package_hint=""):
         self.name, self.path, self.transform = name, path, transform
@@ -83,9 +83,6 @@ class FileStep(Step):
                                                     if self.restarts else ""))
 
 
-# On the node: one empty file per service whose config changed but which has not been restarted
-# yet. A run killed between the two steps leaves the mark, and the next run still restarts it.
-PENDING = "/var/lib/k8s-lab/restart"
 RUNNING_STATES = ("enabled", "static", "generated", "indirect")
 
 
@@ -162,7 +159,8 @@ class PackageStep(Step):
 
 
 class ShellStep(Step):
-    """A shell provisioner from provision/scripts/, run over the node's connection.
+    """A shell provisioner from the playbook's script folder (its lib.sh, then the script), run
+    over the node's connection.
 
     Each script has two modes: MODE=check prints the commands it would run and exits 10 when
     there is something to do (0 when not); MODE=apply does it.
@@ -176,7 +174,7 @@ class ShellStep(Step):
         return f"env {env} bash -s"
 
     def plan(self, host, ctx):
-        text = (SCRIPTS / "lib.sh").read_text() + (SCRIPTS / self.script).read_text()
+        text = (ctx.scripts / "lib.sh").read_text() + (ctx.scripts / self.script).read_text()
         r = host.run(self._command("check"), stdin=text, check=False)
         if r.exited == 0:
             return Plan(note=r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "ok")
@@ -194,7 +192,7 @@ class EtcdKeyStep(Step):
         self.name = f"etcd key {key}"
 
     def _etcdctl(self, args):
-        return f"ETCDCTL_API=2 etcdctl --endpoints {shlex.quote(self.endpoint)} {args}"
+        return f"{etcdctl(self.endpoint)} {args}"
 
     def plan(self, host, ctx):
         if ctx.dry_run and host.run("command -v etcdctl", check=False).exited != 0:

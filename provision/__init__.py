@@ -1,5 +1,14 @@
 """The tutorial's configuration as provisioning steps: which steps each stage runs on each node.
 
 stages.py says what runs where; files.py computes each config file from its current text;
-repos.py the CentOS vault repositories; scripts/ holds the shell provisioners.
+repos.py the CentOS vault repositories; scripts/ holds the shell provisioners (package data).
+TUTORIAL is what the engine is handed: `k8slab.provisioning.provision(lab, stages, TUTORIAL)`.
 """
+from importlib import resources
+
+from k8slab.provisioning import Playbook
+
+from .stages import steps_for
+
+SCRIPTS = resources.files(__name__) / "scripts"
+TUTORIAL = Playbook(steps=steps_for, scripts=SCRIPTS)

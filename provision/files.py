@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from k8slab.edits import set_key
+from k8slab.tutorial import ETCD_PORT
 
 ETCD_DATA_DIR = "/var/lib/etcd/default.etcd"
 ETCD_NAME = "default"
@@ -29,9 +30,9 @@ def etcd_conf(text: str, lab) -> str:
     ip = lab.etcd.ip
     pairs = [
         ("ETCD_DATA_DIR", ETCD_DATA_DIR),
-        ("ETCD_LISTEN_CLIENT_URLS", f"http://localhost:2379,http://{ip}:2379"),
+        ("ETCD_LISTEN_CLIENT_URLS", f"http://localhost:{ETCD_PORT},http://{ip}:{ETCD_PORT}"),
         ("ETCD_NAME", ETCD_NAME),
-        ("ETCD_ADVERTISE_CLIENT_URLS", f"http://{ip}:2379"),
+        ("ETCD_ADVERTISE_CLIENT_URLS", f"http://{ip}:{ETCD_PORT}"),
     ]
     if lab.platform_info.etcd_v2_flag:
         pairs.append(("ETCD_ENABLE_V2", "true"))

@@ -1,7 +1,6 @@
 """CentOS 7's yum repositories pointed at the vault (mirrorlist.centos.org is gone since 2024-06-30)."""
 
 RELEASE = "7.9.2009"
-REPO_FILE = "/etc/yum.repos.d/CentOS-Base.repo"
 
 
 def centos_base_repo(mirror: str) -> str:

@@ -6,21 +6,21 @@ master   (2.2)   master: /etc/kubernetes/config, apiserver, scheduler
 network  (2.3)   all nodes: /etc/sysconfig/flanneld with the interface holding the node's IP
 nodes    (3, 4)  nodes: /etc/kubernetes/config, kubelet
 start    (2.4, 3.5) master and nodes: their services running and enabled; docker0 on the lease
+
+Each stage is a function of the lab, the node and the node's facts (k8slab.facts, read before
+the steps are built); none reads the host.
 """
 from __future__ import annotations
 
+from k8slab import tutorial as t
 from k8slab.edits import hosts_file
 from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
 
 from . import files
-from .repos import REPO_FILE, centos_base_repo
-
-MASTER_SERVICES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "flanneld"]
-NODE_SERVICES = ["flanneld", "kube-proxy", "kubelet", "docker"]
-KUBE_CONFIG = "/etc/kubernetes/config"
+from .repos import centos_base_repo
 
 
-def base(lab, node, host):
+def base(lab, node, facts):
     platform = lab.platform_info
     steps = [
         ShellStep("private ip", "private-ip.sh", {"IP": node.ip}),
@@ -28,7 +28,7 @@ def base(lab, node, host):
                  lambda text: hosts_file(text, lab.hosts_entries, node.name)),
     ]
     if platform.package_manager == "yum":
-        steps.append(FileStep("yum repos", REPO_FILE, lambda _: centos_base_repo(lab.mirror)))
+        steps.append(FileStep("yum repos", t.REPO_FILE, lambda _: centos_base_repo(lab.mirror)))
     packages = []
     for role in node.roles:
         packages += [p for p in platform.packages.get(role, []) if p not in packages]
@@ -41,75 +41,67 @@ def base(lab, node, host):
     return steps
 
 
-def etcd(lab, node, host):
+def etcd(lab, node, facts):
     if not node.has("etcd"):
         return []
     return [
-        FileStep("etcd config", lab.platform_info.etcd_conf, lambda t: files.etcd_conf(t, lab),
-                 restarts=["etcd"], package_hint="etcd"),
-        ServiceStep(["etcd"]),
-        EtcdKeyStep(f"{lab.cluster.flannel_prefix}/config", files.flannel_config(lab),
+        FileStep("etcd config", lab.platform_info.etcd_conf, lambda text: files.etcd_conf(text, lab),
+                 restarts=[t.ETCD], package_hint="etcd"),
+        ServiceStep([t.ETCD]),
+        EtcdKeyStep(t.flannel_key(lab.cluster.flannel_prefix), files.flannel_config(lab),
                     endpoint=lab.etcd_url),
     ]
 
 
-def master(lab, node, host):
+def master(lab, node, facts):
     if not node.has("master"):
         return []
-    kube = MASTER_SERVICES[:3]
+    kube = list(t.MASTER_SERVICES)
     return [
-        FileStep("kube config", KUBE_CONFIG, lambda t: files.kube_config(t, lab),
+        FileStep("kube config", t.KUBE_CONFIG, lambda text: files.kube_config(text, lab),
                  restarts=kube, package_hint="kubernetes"),
-        FileStep("apiserver", "/etc/kubernetes/apiserver", lambda t: files.apiserver(t, lab),
-                 restarts=["kube-apiserver"], package_hint="kubernetes"),
-        FileStep("scheduler", "/etc/kubernetes/scheduler", lambda t: files.scheduler(t, lab),
-                 restarts=["kube-scheduler"], package_hint="kubernetes"),
+        FileStep("apiserver", t.APISERVER_CONF, lambda text: files.apiserver(text, lab),
+                 restarts=[t.KUBE_APISERVER], package_hint="kubernetes"),
+        FileStep("scheduler", t.SCHEDULER_CONF, lambda text: files.scheduler(text, lab),
+                 restarts=[t.KUBE_SCHEDULER], package_hint="kubernetes"),
         ServiceStep(kube, start=False),
     ]
 
 
-def _private_iface(lab, node, host) -> str:
-    """The interface holding the node's private IP (eth1 in Vagrant boxes; ens33 in the tutorial)."""
-    def find():
-        out = host.run(f"ip -o -4 addr show to {node.ip}/32", check=False).stdout.split()
-        if len(out) < 2:
-            raise host.error(f"ip -o -4 addr show to {node.ip}/32",
-                             host.run("ip -o -4 addr show", check=False))
-        return out[1]
-    return host.fact("private_iface", find)
-
-
-def network(lab, node, host):
+def network(lab, node, facts):
+    # need() inside the transform: a node whose interface is unknown fails this step, with the
+    # evidence gathered, and only when the file is really computed (not in a dry run before base)
     return [
-        FileStep("flanneld config", "/etc/sysconfig/flanneld",
-                 lambda t: files.flanneld(t, lab, _private_iface(lab, node, host)),
-                 restarts=["flanneld"], package_hint="flannel"),
-        ServiceStep(["flanneld"], start=False),
+        FileStep("flanneld config", t.FLANNELD_CONF,
+                 lambda text: files.flanneld(text, lab, facts.need("private_iface")),
+                 restarts=[t.FLANNELD], package_hint="flannel"),
+        ServiceStep([t.FLANNELD], start=False),
     ]
 
 
-def nodes(lab, node, host):
+def nodes(lab, node, facts):
     if not node.has("node"):
         return []
+    kubelet = [t.KUBELET, t.KUBE_PROXY]
     steps = [
-        FileStep("kube config", KUBE_CONFIG, lambda t: files.kube_config(t, lab),
-                 restarts=["kubelet", "kube-proxy"], package_hint="kubernetes"),
-        FileStep("kubelet", "/etc/kubernetes/kubelet", lambda t: files.kubelet(t, lab, node),
-                 restarts=["kubelet"], package_hint="kubernetes"),
+        FileStep("kube config", t.KUBE_CONFIG, lambda text: files.kube_config(text, lab),
+                 restarts=kubelet, package_hint="kubernetes"),
+        FileStep("kubelet", t.KUBELET_CONF, lambda text: files.kubelet(text, lab, node),
+                 restarts=[t.KUBELET], package_hint="kubernetes"),
     ]
     kubeconfig = lab.platform_info.kubelet_kubeconfig
     if kubeconfig:  # kubelet >= 1.8: the apiserver's address lives here, not in --api-servers
         steps.append(FileStep("kubelet kubeconfig", kubeconfig,
-                              lambda _: files.kubelet_kubeconfig(lab), restarts=["kubelet"]))
-    return steps + [ServiceStep(["kubelet", "kube-proxy"], start=False)]
+                              lambda _: files.kubelet_kubeconfig(lab), restarts=[t.KUBELET]))
+    return steps + [ServiceStep(kubelet, start=False)]
 
 
-def start(lab, node, host):
+def start(lab, node, facts):
     steps = []
     if node.has("master"):
-        steps.append(ServiceStep(MASTER_SERVICES))
+        steps.append(ServiceStep(t.START_ON_MASTER))
     if node.has("node"):
-        steps += [ServiceStep(NODE_SERVICES), ShellStep("docker0 on the lease", "docker0-lease.sh")]
+        steps += [ServiceStep(t.START_ON_NODES), ShellStep("docker0 on the lease", "docker0-lease.sh")]
     return steps
 
 
@@ -117,5 +109,6 @@ STAGE_STEPS = {"base": base, "etcd": etcd, "master": master, "network": network,
                "nodes": nodes, "start": start}
 
 
-def steps_for(stage, lab, node, host):
-    return STAGE_STEPS[stage](lab, node, host)
+def steps_for(stage, lab, node, facts):
+    """The steps of stage on node; facts: the node's k8slab.facts.Facts."""
+    return STAGE_STEPS[stage](lab, node, facts)

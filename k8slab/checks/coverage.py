@@ -10,9 +10,7 @@ part. What no check looks at: whether services are *enabled* (it matters only af
 """
 from __future__ import annotations
 
-REPO_FILE = "/etc/yum.repos.d/CentOS-Base.repo"   # provision/repos.py; the test notices a move
-KUBE_CONFIG = "/etc/kubernetes/config"
-MASTER = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+from .. import tutorial as t
 
 
 def covers(lab) -> dict:
@@ -33,14 +31,14 @@ def covers(lab) -> dict:
         # private IP (reachable from every node).
         ("etcd", "file", lab.platform_info.etcd_conf): ["etcd member list", "etcd reachable"],
         ("etcd", "service", "etcd"): ["etcd cluster-health"],
-        ("etcd", "etcd key", f"{lab.cluster.flannel_prefix}/config"): ["flannel network key"],
+        ("etcd", "etcd key", t.flannel_key(lab.cluster.flannel_prefix)): ["flannel network key"],
         # KUBE_API_ADDRESS 0.0.0.0 (the package binds 127.0.0.1: unreachable from the nodes).
-        ("master", "file", "/etc/kubernetes/apiserver"): ["apiserver reachable"],
+        ("master", "file", t.APISERVER_CONF): ["apiserver reachable"],
         # FLANNEL_ETCD_ENDPOINTS and _PREFIX: flanneld gets a lease from the lab's network.
-        ("network", "file", "/etc/sysconfig/flanneld"): ["flanneld active", "flannel lease"],
+        ("network", "file", t.FLANNELD_CONF): ["flanneld active", "flannel lease"],
         ("network", "service", "flanneld"): ["flanneld active"],
         # --hostname-override and --api-servers: the node registers under its own name.
-        ("nodes", "file", "/etc/kubernetes/kubelet"): ["kubectl get nodes"],
+        ("nodes", "file", t.KUBELET_CONF): ["kubectl get nodes"],
         # debian12's kubelet (>= 1.8) finds the apiserver here instead of --api-servers: without
         # it kubelet runs standalone and never registers.
         ("nodes", "file", "/etc/kubernetes/kubelet.kubeconfig"): ["kubectl get nodes"],
@@ -52,7 +50,7 @@ def covers(lab) -> dict:
         ("start", "service", "docker"): ["node services active"],
         ("start", "shell", "docker0 on the lease"): ["docker0 on the lease"],
     }
-    for service in MASTER:      # the master stage restarts them when their files changed
+    for service in t.MASTER_SERVICES:      # the master stage restarts them when their files changed
         table[("master", "service", service)] = ["master services active"]
         table[("start", "service", service)] = ["master services active"]
     return table
@@ -61,17 +59,17 @@ def covers(lab) -> dict:
 def not_checked(lab) -> dict:
     """(stage, kind, name) -> why no verify check looks at it."""
     return {
-        ("base", "file", REPO_FILE):
+        ("base", "file", t.REPO_FILE):
             "only yum reads it, while the base stage installs the packages (a wrong mirror fails "
             "there); the packages it served are checked through what runs from them",
-        ("master", "file", KUBE_CONFIG):
+        ("master", "file", t.KUBE_CONFIG):
             "on the master, controller-manager and scheduler would reach the apiserver at their "
             "default http://127.0.0.1:8080 as well: no behaviour tells whether KUBE_MASTER was "
             "written (`invoke plan` shows a drifted file)",
-        ("master", "file", "/etc/kubernetes/scheduler"):
+        ("master", "file", t.SCHEDULER_CONF):
             "KUBE_SCHEDULER_ARGS is the tutorial's bare 0.0.0.0, which kube-scheduler ignores: "
             "it runs the same with the package's file (`invoke plan` shows a drifted file)",
-        ("nodes", "file", KUBE_CONFIG):
+        ("nodes", "file", t.KUBE_CONFIG):
             "on a node only kube-proxy reads KUBE_MASTER (kubelet finds the apiserver through "
             "/etc/kubernetes/kubelet); kube-proxy keeps running without the apiserver and none "
             "of the tutorial's smoke tests uses a service (`invoke plan` shows a drifted file)",

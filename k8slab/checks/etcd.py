@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 import shlex
 
+from .. import tutorial
 from . import parse
 
-ETCDCTL = "ETCDCTL_API=2 etcdctl --endpoints {url} "
 NOT_RUNNING = ("etcd does not answer on the master: is it running? "
                "`invoke ssh {node} --command 'systemctl status etcd; journalctl -u etcd -n 20'`")
 
@@ -45,7 +45,7 @@ def judge_cluster_health(result, lab):
 
 
 def judge_flannel_key(result, lab):
-    key = f"{lab.cluster.flannel_prefix}/config"
+    key = tutorial.flannel_key(lab.cluster.flannel_prefix)
     if not result.ok:
         return False, f"{key} is not set", \
             (f"the etcd stage writes it (`invoke provision --until etcd`); a key written with "
@@ -66,12 +66,12 @@ def judge_reachable(result, lab, node):
         return True, f"answers at {lab.etcd_url}", ""
     return False, f"no answer from {lab.etcd_url}", \
         (f"from {node}: etcd must listen on {lab.etcd.ip} (ETCD_LISTEN_CLIENT_URLS includes "
-         f"http://{lab.etcd.ip}:2379), the firewall on {lab.etcd.name} must be off, and the "
+         f"http://{lab.etcd.ip}:{tutorial.ETCD_PORT}), the firewall on {lab.etcd.name} must be off, and the "
          f"private network up")
 
 
 def checks(lab, c):
-    etcdctl = ETCDCTL.format(url=lab.etcd_url)
+    etcdctl = tutorial.etcdctl(lab.etcd_url) + " "
     master = lab.etcd.name
     # Human output on purpose: etcdctl v2's `member list` and `cluster-health` have no JSON form
     # (its -o json covers the key commands only), and the v2 `get` prints the bare value.
@@ -80,8 +80,8 @@ def checks(lab, c):
           lambda r: judge_member_list(r, lab))
     c.run("etcd", "etcd cluster-health", master, etcdctl + "cluster-health",
           lambda r: judge_cluster_health(r, lab))
-    c.run("etcd", "flannel network key", master, etcdctl + f"get {lab.cluster.flannel_prefix}/config",
+    c.run("etcd", "flannel network key", master, etcdctl + f"get {tutorial.flannel_key(lab.cluster.flannel_prefix)}",
           lambda r: judge_flannel_key(r, lab))
     for node in lab.nodes:
-        c.run("etcd", "etcd reachable", node.name, http_get(lab.etcd.ip, 2379, "/version"),
+        c.run("etcd", "etcd reachable", node.name, http_get(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
               lambda r, n=node.name: judge_reachable(r, lab, n))

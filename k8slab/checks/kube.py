@@ -1,12 +1,13 @@
 """Kubernetes checks (2.4, 3, 4): master services and apiserver, node services, `kubectl get nodes`."""
 from __future__ import annotations
 
+from .. import tutorial
 from . import parse
 from .etcd import http_get
 from .network import judge_active
 
-MASTER = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
-NODE = ["kubelet", "kube-proxy", "docker"]
+MASTER = list(tutorial.MASTER_SERVICES)
+NODE = list(tutorial.NODE_SERVICES)
 READY_TIMEOUT = 180  # seconds: kubelets register a while after they start
 
 
@@ -53,7 +54,7 @@ def master_checks(lab, c):
                                             f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd"))
     for node in lab.nodes:
         c.run("master", "apiserver reachable", node.name,
-              http_get(lab.master.ip, 8080, "/healthz"),
+              http_get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
               lambda r, n=node.name: judge_apiserver(r, lab, n))
 
 

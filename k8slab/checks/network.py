@@ -1,10 +1,11 @@
 """The flannel overlay (2.3, 3.5): flanneld, the leases, flannel0, docker0, and ping across nodes."""
 from __future__ import annotations
 
+from .. import tutorial
 from . import parse
 
 FLANNELD_DOWN = ("flanneld is not active on {node}: it hangs or fails while etcd is unreachable "
-                 "from the node ({etcd}) or while FLANNEL_ETCD_PREFIX in /etc/sysconfig/flanneld "
+                 f"from the node ({{etcd}}) or while FLANNEL_ETCD_PREFIX in {tutorial.FLANNELD_CONF} "
                  "({prefix}) does not match the key written by the etcd stage")
 
 
@@ -18,7 +19,7 @@ def judge_active(result, services, hint):
 
 def judge_lease(result, lab, node, leases):
     if not result.ok:
-        return False, "/run/flannel/subnet.env is missing", \
+        return False, f"{tutorial.FLANNEL_SUBNET_ENV} is missing", \
             FLANNELD_DOWN.format(node=node, etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
     lease = parse.parse_subnet_env(result.stdout)
     network = lab.cluster.flannel_network
@@ -51,7 +52,7 @@ def judge_flannel0(result, lease):
 
 def judge_docker0(docker_file, addr):
     if not docker_file.ok:
-        return False, "/run/flannel/docker is missing", \
+        return False, f"{tutorial.FLANNEL_DOCKER_OPTS} is missing", \
             "flanneld's ExecStartPost (mk-docker-opts.sh) did not run: is flanneld active?"
     bip = parse.parse_docker_opts(docker_file.stdout).bip
     addrs = parse.parse_ip_addr(addr.stdout).get("docker0", [])
@@ -75,16 +76,16 @@ def checks(lab, c):
     leases = {}
     hint = FLANNELD_DOWN.format(node="{node}", etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
     for node in lab.nodes:
-        c.run("network", "flanneld active", node.name, "systemctl is-active flanneld",
-              lambda r, n=node.name: judge_active(r, ["flanneld"], hint.format(node=n)))
-        c.run("network", "flannel lease", node.name, "cat /run/flannel/subnet.env",
+        c.run("network", "flanneld active", node.name, f"systemctl is-active {tutorial.FLANNELD}",
+              lambda r, n=node.name: judge_active(r, [tutorial.FLANNELD], hint.format(node=n)))
+        c.run("network", "flannel lease", node.name, f"cat {tutorial.FLANNEL_SUBNET_ENV}",
               lambda r, n=node.name: judge_lease(r, lab, n, leases))
         if node.name in leases:
             c.run("network", "flannel0 address", node.name, "ip -4 -o addr show",
                   lambda r, lease=leases[node.name]: judge_flannel0(r, lease))
         if node.has("node") and node.name in leases:
             c.run("network", "docker0 on the lease", node.name,
-                  ["cat /run/flannel/docker", "ip -4 -o addr show"],
+                  [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", "ip -4 -o addr show"],
                   judge_docker0)
     ok, detail, why = judge_leases_differ(leases)
     c.record("network", "leases differ", "all", ok, detail, why)

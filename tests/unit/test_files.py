@@ -158,10 +158,11 @@ def test_kubelet_kubeconfig_names_the_masters_insecure_port(lab_with):
 
 @pytest.mark.parametrize("platform", ["centos7", "debian12"])
 def test_the_nodes_stage_writes_a_kubeconfig_only_where_kubelet_needs_one(lab_with, platform):
+    from k8slab.facts import Facts
     from k8slab.steps import FileStep
     from provision.stages import steps_for
     lab = lab_with(("platform: centos7", f"platform: {platform}"))
-    paths = [s.path for s in steps_for("nodes", lab, lab.node("k8s-node1"), None)
+    paths = [s.path for s in steps_for("nodes", lab, lab.node("k8s-node1"), Facts())
              if isinstance(s, FileStep)]
     assert paths == ["/etc/kubernetes/config", "/etc/kubernetes/kubelet"] + \
         (["/etc/kubernetes/kubelet.kubeconfig"] if platform == "debian12" else [])

@@ -15,6 +15,7 @@ import pytest
 
 from k8slab.checks import coverage, runner
 from k8slab.config import load_lab
+from k8slab.facts import Facts
 from k8slab.platforms import PLATFORMS
 from k8slab.remote import Result
 from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
@@ -57,9 +58,9 @@ def things_of(step):
 
 def provided(lab):
     """(stage, kind, name) of everything the lab's stages write or start, on any node."""
-    # host is only used lazily (inside file transforms), never while building the steps
+    # the facts are only needed inside file transforms, never while building the steps
     return {(stage, *thing) for stage in lab.stages for node in lab.nodes
-            for step in steps_for(stage, lab, node, host=None) for thing in things_of(step)}
+            for step in steps_for(stage, lab, node, Facts()) for thing in things_of(step)}
 
 
 class NameRecorder:

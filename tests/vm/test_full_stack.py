@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from k8slab.config import load_lab
+from k8slab.facts import Facts
 from k8slab.steps import FileStep
 from provision.stages import steps_for
 from tests.harness import libvirt
@@ -96,15 +97,11 @@ def test_files_are_byte_identical_to_the_centos7_platform(vmhost, lab):
     centos.write_text(lab.read_text().replace("platform: debian12", "platform: centos7"))
     c7, deb = load_lab(centos), load_lab(lab)
 
-    class Facts:  # the interface holding the private IP, as the network stage reads it
-        def fact(self, key, find):
-            return "eth1"
-
     compared = 0
     for node in c7.nodes:
         wanted = {}
         for stage in ("master", "network", "nodes"):
-            for step in steps_for(stage, c7, node, Facts()):
+            for step in steps_for(stage, c7, node, Facts(private_iface="eth1")):
                 if isinstance(step, FileStep):
                     default = (DEFAULTS / Path(step.path).name).read_text()
                     wanted[step.path] = step.transform(default)

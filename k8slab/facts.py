@@ -1,0 +1,57 @@
+"""What the steps need to know about a node, read from it in one command before its steps are built.
+
+Steps get these facts, never the host, so a FileStep's transform stays a pure function of the
+file's text, and a playbook's steps can be built for any lab with given facts (tests do).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .checks.parse import parse_ip_addr
+from .errors import CommandError, LabError
+from .remote import TAIL
+
+ADDRESSES = "ip -o -4 addr show"
+
+
+@dataclass(frozen=True)
+class Facts:
+    # The interface holding the node's private IP (eth1 in Vagrant boxes; ens33 in the tutorial);
+    # "" until the base stage has raised the IP on it.
+    private_iface: str = ""
+    # Why a fact is "" (the command and its output), raised by need() where the fact is used.
+    missing: Optional[CommandError] = None
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.private_iface)
+
+    def need(self, name: str) -> str:
+        """The fact, or the reason it could not be read, raised."""
+        value = getattr(self, name)
+        if not value:
+            raise self.missing or LabError(f"fact {name} was not gathered")
+        return value
+
+
+def private_iface(addresses: str, ip) -> str:
+    """The interface holding ip in `ip -o -4 addr show` output; "" when none does."""
+    for iface, addrs in parse_ip_addr(addresses).items():
+        if any(str(a.ip) == str(ip) for a in addrs):
+            return iface
+    return ""
+
+
+def gather(host) -> Facts:
+    """The node's facts, from one command on it; what cannot be read is recorded, not raised."""
+    result = host.run(ADDRESSES, check=False)
+    try:
+        iface = private_iface(result.stdout, host.node.ip) if result.ok else ""
+    except ValueError:  # output ip never prints: the evidence below shows it
+        iface = ""
+    if iface:
+        return Facts(private_iface=iface)
+    return Facts(missing=CommandError(
+        f"finding the interface of {host.node.ip}", ADDRESSES, result.exited,
+        result.output.splitlines()[-TAIL:], host.log_path, host.name, "facts"))

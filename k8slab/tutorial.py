@@ -1,0 +1,69 @@
+"""The tutorial's cluster in names and numbers, written once: ports, services, files, etcd keys,
+and the names k8s-lab gives what it makes for a lab (libvirt networks, the restart marks).
+
+The engine (config defaults, verify's checks, the steps) and the tutorial's stages
+(provision/) both read them here; provision/ imports the engine, never the other way round.
+"""
+from __future__ import annotations
+
+import shlex
+
+# Ports (2.1, 2.2): etcd's client port; the apiserver's insecure port, the only one the tutorial uses.
+ETCD_PORT = 2379
+APISERVER_PORT = 8080
+
+# flannel 0.7 reads the v2 keys API only: every etcdctl call says so, whatever etcd's default.
+ETCDCTL = "ETCDCTL_API=2 etcdctl"
+
+# Services (2.4, 3.5).
+ETCD = "etcd"
+FLANNELD = "flanneld"
+KUBE_APISERVER, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER = \
+    "kube-apiserver", "kube-controller-manager", "kube-scheduler"
+KUBELET, KUBE_PROXY, DOCKER = "kubelet", "kube-proxy", "docker"
+MASTER_SERVICES = (KUBE_APISERVER, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER)
+NODE_SERVICES = (KUBELET, KUBE_PROXY, DOCKER)
+# The start stage's order: flanneld before docker, so docker comes up on flannel's lease.
+START_ON_MASTER = (*MASTER_SERVICES, FLANNELD)
+START_ON_NODES = (FLANNELD, KUBE_PROXY, KUBELET, DOCKER)
+
+# Files the stages edit (the platform-dependent ones are in platforms.py).
+KUBE_CONFIG = "/etc/kubernetes/config"
+APISERVER_CONF = "/etc/kubernetes/apiserver"
+SCHEDULER_CONF = "/etc/kubernetes/scheduler"
+KUBELET_CONF = "/etc/kubernetes/kubelet"
+FLANNELD_CONF = "/etc/sysconfig/flanneld"
+REPO_FILE = "/etc/yum.repos.d/CentOS-Base.repo"
+
+# What flanneld writes once it holds a lease (read by verify and docker0-lease.sh).
+FLANNEL_SUBNET_ENV = "/run/flannel/subnet.env"
+FLANNEL_DOCKER_OPTS = "/run/flannel/docker"
+
+# lab.yaml's cluster defaults: the tutorial's values.
+SERVICE_RANGE = "10.254.0.0/16"
+FLANNEL_NETWORK = "10.255.0.0/16"
+FLANNEL_PREFIX = "/k8s/network"
+
+# On each node: one empty file per service whose config changed but which has not been restarted
+# yet. A run killed between the two steps leaves the mark, and the next run still restarts it.
+PENDING_RESTART = "/var/lib/k8s-lab/restart"
+
+
+def flannel_key(prefix: str) -> str:
+    """The etcd key flanneld reads its network from (2.3.1)."""
+    return f"{prefix}/config"
+
+
+def private_network_name(lab_name: str) -> str:
+    """The libvirt network of the nodes' private IPs."""
+    return f"{lab_name}-private"
+
+
+def management_network_name(lab_name: str) -> str:
+    """vagrant-libvirt's NAT network, one per lab so several labs live on one host."""
+    return f"{lab_name}-mgmt"
+
+
+def etcdctl(endpoint: str) -> str:
+    """The etcdctl command line up to its arguments."""
+    return f"{ETCDCTL} --endpoints {shlex.quote(endpoint)}"
