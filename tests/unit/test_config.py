@@ -267,7 +267,7 @@ def test_model_stays_editable(lab):
 
 
 def test_yamlpos_records_the_line_of_every_key_and_item():
-    from k8slab import yamlpos
+    from k8slab.config import yamlpos
     loaded = yamlpos.load("name: x\nnodes:\n  - name: a\n    ip: 1.2.3.4\n  - {name: b}\nname: y\n")
     assert loaded.data == {"name": "y", "nodes": [{"name": "a", "ip": "1.2.3.4"}, {"name": "b"}]}
     assert loaded.lines[("nodes", 0, "ip")] == 4 and loaded.lines[("nodes", 1)] == 5

@@ -1,0 +1,106 @@
+"""lab.yaml's value types: each validator raises ValueError with the message the instructor reads."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, PlainValidator
+
+from ..platforms import ROLES
+from .problems import describe, suggest
+
+HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+LAB_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
+ETCD_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+
+
+def _lab_name(v: str) -> str:
+    if not LAB_NAME_RE.match(v):
+        raise ValueError(f"{v!r} is not a valid lab name: use lowercase letters, digits and '-', "
+                         "start with a letter, at most 40 characters")
+    return v
+
+
+def _hostname(v: str) -> str:
+    if not HOSTNAME_RE.match(v):
+        raise ValueError(f"{v!r} is not a valid host name (RFC 1123 label): lowercase letters, "
+                         "digits and '-', starting and ending with a letter or digit, "
+                         "at most 63 characters")
+    return v
+
+
+def _ipv4(v: Any) -> IPv4Address:
+    if isinstance(v, IPv4Address):
+        return v
+    if not isinstance(v, str):
+        raise ValueError(f"expected an IPv4 address like 192.168.0.15, got {describe(v)}")
+    if not v.strip():
+        raise ValueError("is empty; expected an IPv4 address like 192.168.0.15")
+    try:
+        return IPv4Address(v)
+    except ValueError:
+        raise ValueError(f"{v} is not an IPv4 address") from None
+
+
+def _network(v: Any) -> IPv4Network:
+    if isinstance(v, IPv4Network):
+        return v
+    if not isinstance(v, str):
+        raise ValueError(f"expected an IPv4 network like 10.254.0.0/16, got {describe(v)}")
+    if not v.strip():
+        raise ValueError("is empty; expected an IPv4 network like 10.254.0.0/16")
+    if "/" not in v:
+        try:
+            ipaddress.IPv4Address(v)
+        except ValueError:
+            raise ValueError(f"{v} is not an IPv4 network like 10.254.0.0/16") from None
+        raise ValueError(f"{v} has no prefix length; write it as a network like 10.254.0.0/16")
+    try:
+        return IPv4Network(v)
+    except ValueError:
+        pass
+    try:
+        net = IPv4Network(v, strict=False)
+    except ValueError:
+        raise ValueError(f"{v} is not an IPv4 network like 10.254.0.0/16") from None
+    raise ValueError(f"{v} has host bits set; the network is {net}")
+
+
+def _url(v: str) -> str:
+    if not URL_RE.match(v):
+        raise ValueError(f"{v!r} is not an http:// or https:// URL")
+    return v
+
+
+def _etcd_prefix(v: str) -> str:
+    if not ETCD_PREFIX_RE.match(v):
+        raise ValueError(f"{v!r} must be an absolute etcd key path like /k8s/network "
+                         "(starts with '/', no trailing '/', no spaces)")
+    return v
+
+
+def _role(v: str) -> str:
+    if v not in ROLES:
+        raise ValueError(f"unknown role {v!r}; roles are {', '.join(ROLES)}{suggest(v, ROLES)}")
+    return v
+
+
+def _no_space(v: str) -> str:
+    if not v:
+        raise ValueError("must not be empty")
+    if any(c.isspace() for c in v):
+        raise ValueError(f"{v!r} must be one word, without spaces")
+    return v
+
+
+LabName = Annotated[str, AfterValidator(_lab_name)]
+HostName = Annotated[str, AfterValidator(_hostname)]
+IPv4 = Annotated[IPv4Address, PlainValidator(_ipv4)]
+Network = Annotated[IPv4Network, PlainValidator(_network)]
+Url = Annotated[str, AfterValidator(_url)]
+Role = Annotated[str, AfterValidator(_role)]
+Word = Annotated[str, AfterValidator(_no_space)]
+EtcdPrefix = Annotated[str, AfterValidator(_etcd_prefix)]

@@ -1,0 +1,81 @@
+"""Reading lab.yaml: every problem found (YAML, duplicates, types, cross-field rules) raised
+together in one ConfigError, else the Lab with its defaults filled in."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ConfigError
+from . import yamlpos
+from .problems import Problem, describe, fmt
+from .rules import cross_field_problems, partial
+from .schema import Lab
+from .translate import validation_problem, yaml_problem
+
+CONFIG_ENV = "K8S_LAB_CONFIG"
+
+
+def default_config_path() -> Path:
+    """$K8S_LAB_CONFIG if set, else lab.yaml in the current folder."""
+    return Path(os.environ.get(CONFIG_ENV) or "lab.yaml")
+
+
+def load_lab(path) -> Lab:
+    """Read and check lab.yaml; raises ConfigError listing every problem found."""
+    path = Path(path).expanduser().resolve()
+    problems = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, [Problem("", None, "file not found (create it from the shipped "
+                                         "lab.yaml, or pass --config / set $K8S_LAB_CONFIG)")])
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(path, [Problem("", None, f"cannot read the file: {e}")])
+    try:
+        loaded = yamlpos.load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(path, [yaml_problem(e)])
+
+    data = loaded.data
+    if data is None:
+        raise ConfigError(path, [Problem("", None, "the file is empty; a lab needs at least a "
+                                         "'nodes:' list")])
+    if not isinstance(data, dict):
+        raise ConfigError(path, [Problem("", 1, "the top level must be a mapping of settings "
+                                         f"(name, platform, nodes, ...), got {describe(data)}")])
+
+    for d in loaded.duplicates:
+        problems.append(Problem(fmt(d.path), d.line, f"written twice in the same mapping "
+                                f"(first at line {d.first_line}); write each key once"))
+    lab = None
+    try:
+        lab = Lab.model_validate(data)
+    except ValidationError as e:
+        problems += [validation_problem(err, loaded) for err in e.errors()]
+    problems += cross_field_problems(partial(Lab, data), loaded)
+
+    if problems:
+        problems = _dedupe(problems)
+        problems.sort(key=lambda p: (p.line or 0))
+        raise ConfigError(path, problems)
+
+    lab._path = path
+    lab.box = lab.box or lab.platform_info.box  # the YAML key is an override; code reads the box
+    for node in lab.nodes:
+        if node.memory is None:
+            node.memory = lab.defaults.memory
+        if node.cpus is None:
+            node.cpus = lab.defaults.cpus
+    return lab
+
+
+def _dedupe(problems):
+    seen, out = set(), []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out

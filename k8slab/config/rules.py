@@ -1,0 +1,149 @@
+"""The checks across fields (unique names, addresses in the subnet, disjoint ranges, the
+tutorial's roles, the platform's stages), run on whatever parts of the file are valid."""
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from typing import Annotated
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ..platforms import PLATFORMS, ROLES
+from . import yamlpos
+from .problems import Problem, fmt
+from .schema import Lab, Node
+
+PRIVATE_RANGES = tuple(IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def partial(model, data) -> dict:
+    """The fields of data that validate on their own, so cross-field checks can still run
+    on the parts of a file that are fine while other parts have errors."""
+    if not isinstance(data, dict):
+        return {}
+    out = {}
+    for name, field in model.model_fields.items():
+        if name not in data:
+            if not field.is_required():
+                out[name] = field.get_default(call_default_factory=True)
+                if isinstance(out[name], BaseModel):
+                    out[name] = dict(out[name])
+            continue
+        value, ann = data[name], field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out[name] = partial(ann, value)
+        elif model is Lab and name == "nodes":
+            out[name] = [partial(Node, n) for n in value] if isinstance(value, list) else []
+        else:
+            try:
+                typ = Annotated[(ann, *field.metadata)] if field.metadata else ann
+                out[name] = TypeAdapter(typ).validate_python(value, strict=True)
+            except ValidationError:
+                pass
+    return out
+
+
+def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
+    problems = []
+
+    def add(loc, message):
+        problems.append(Problem(fmt(loc), loaded.line(loc), message))
+
+    nodes = lab.get("nodes", [])
+    raw_nodes = loaded.data.get("nodes")
+    if isinstance(raw_nodes, list) and not raw_nodes:
+        add(("nodes",), "is empty; the lab needs an etcd node, a master node and at least one node "
+            "with role node")
+
+    # names: node names and aliases share /etc/hosts, so every name is unique across both
+    owners = {}  # name -> (loc, description)
+    for i, n in enumerate(nodes):
+        if "name" in n:
+            loc = ("nodes", i, "name")
+            if n["name"] in owners:
+                add(loc, f"{n['name']} is already {owners[n['name']][1]}; node names "
+                    "must be unique")
+            else:
+                owners[n["name"]] = (loc, f"the name of nodes[{i}] (line {loaded.line(loc)})")
+    for i, n in enumerate(nodes):
+        for j, alias in enumerate(n.get("aliases", [])):
+            loc = ("nodes", i, "aliases", j)
+            if alias in owners:
+                add(loc, f"alias {alias} is already {owners[alias][1]}; names and "
+                    "aliases share /etc/hosts, so each may appear once")
+            else:
+                owners[alias] = (loc, f"given as nodes[{i}].aliases[{j}] (line {loaded.line(loc)})")
+
+    # addresses
+    net = lab.get("private_network")
+    if net is not None and not any(net.subnet_of(r) for r in PRIVATE_RANGES):
+        add(("private_network",), f"{net} is not a private (RFC 1918) range; use one inside "
+            "10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+        net = None
+    ips = {}
+    for i, n in enumerate(nodes):
+        if "ip" not in n:
+            continue
+        loc, ip = ("nodes", i, "ip"), n["ip"]
+        if ip in ips:
+            add(loc, f"{ip} is already the address of {ips[ip]}")
+            continue
+        ips[ip] = f"nodes[{i}] (line {loaded.line(loc)})"
+        if net is None:
+            continue
+        if ip not in net:
+            add(loc, f"{ip} is not inside private_network {net}")
+        elif net.num_addresses > 2 and ip in (net.network_address, net.broadcast_address):
+            which = "network" if ip == net.network_address else "broadcast"
+            add(loc, f"{ip} is the {which} address of private_network {net}")
+        elif ip == net.network_address + 1:
+            add(loc, f"{ip} is taken by the provider's host side of private_network {net}; "
+                "use another address")
+
+    # ranges must not overlap: the provider's and the cluster's routes would collide
+    ranges = [(("private_network",), lab.get("private_network")),
+              (("libvirt", "management_network"), lab.get("libvirt", {}).get("management_network")),
+              (("cluster", "service_range"), lab.get("cluster", {}).get("service_range")),
+              (("cluster", "flannel_network"), lab.get("cluster", {}).get("flannel_network"))]
+    ranges = [(loc, r) for loc, r in ranges if r is not None]
+    for a in range(len(ranges)):
+        for b in range(a + 1, len(ranges)):
+            (loc_a, net_a), (loc_b, net_b) = ranges[a], ranges[b]
+            if net_a.overlaps(net_b):
+                if loc_b not in loaded.lines and loc_a in loaded.lines:  # report the one written
+                    (loc_a, net_a), (loc_b, net_b) = (loc_b, net_b), (loc_a, net_a)
+                where = f"line {loaded.lines[loc_a]}" if loc_a in loaded.lines else "the default"
+                add(loc_b, f"{net_b} overlaps {fmt(loc_a)} {net_a} ({where}); "
+                    "the ranges must be disjoint")
+
+    # roles: the tutorial's layout, one etcd, one master, at least one node
+    for i, n in enumerate(nodes):
+        roles = n.get("roles")
+        if roles is None:
+            continue
+        if not roles:
+            add(("nodes", i, "roles"), f"is empty; give the node at least one of {', '.join(ROLES)}")
+        for role in sorted({r for r in roles if roles.count(r) > 1}):
+            add(("nodes", i, "roles"), f"role {role} is listed twice")
+    roles_known = isinstance(raw_nodes, list) and raw_nodes and all("roles" in n for n in nodes) \
+        and len(nodes) == len(raw_nodes)
+    if roles_known:
+        for role in ("etcd", "master"):
+            holders = [i for i, n in enumerate(nodes) if role in n["roles"]]
+            if not holders:
+                add(("nodes",), f"no node has role {role}; the lab needs exactly one {role} node "
+                    f"(the tutorial's single-etcd, single-master layout)")
+            for i in holders[1:]:
+                first = holders[0]
+                add(("nodes", i, "roles"), f"a second {role} node: nodes[{first}] "
+                    f"({nodes[first].get('name', '?')}) already has role {role}; the lab has "
+                    f"exactly one {role} node")
+        if not any("node" in n["roles"] for n in nodes):
+            add(("nodes",), "no node has role node; the lab needs at least one node to run pods")
+
+    # stages
+    platform, until = lab.get("platform"), lab.get("until")
+    if platform and until and until not in PLATFORMS[platform].stages:
+        info = PLATFORMS[platform]
+        add(("until",), f"platform {platform} cannot run stage {until!r} "
+            f"(it provides: {', '.join(info.stages)})")
+    return problems

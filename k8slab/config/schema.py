@@ -1,0 +1,121 @@
+"""lab.yaml's model: the keys, their types and defaults, and what is derived from them
+(the apiserver and etcd URLs, /etc/hosts lines, the stages)."""
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .. import tutorial
+from ..errors import LabError
+from ..platforms import PLATFORMS, STAGES, Platform
+from .fields import EtcdPrefix, HostName, IPv4, LabName, Network, Role, Url, Word
+
+STRICT = ConfigDict(extra="forbid", strict=True, validate_default=False)
+
+
+class Node(BaseModel):
+    model_config = STRICT
+    name: HostName
+    ip: IPv4
+    roles: list[Role]
+    aliases: list[HostName] = Field(default_factory=list)
+    memory: Optional[int] = Field(default=None, ge=256)
+    cpus: Optional[int] = Field(default=None, ge=1)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Libvirt(BaseModel):
+    model_config = STRICT
+    driver: Literal["kvm", "qemu"] = "kvm"
+    management_network: Network = IPv4Network("192.168.121.0/24")
+
+
+class Defaults(BaseModel):
+    model_config = STRICT
+    memory: int = Field(default=1024, ge=256)
+    cpus: int = Field(default=1, ge=1)
+
+
+class Cluster(BaseModel):
+    model_config = STRICT
+    service_range: Network = IPv4Network(tutorial.SERVICE_RANGE)
+    flannel_network: Network = IPv4Network(tutorial.FLANNEL_NETWORK)
+    flannel_prefix: EtcdPrefix = tutorial.FLANNEL_PREFIX
+    admission_control: Word = "AlwaysAdmit"
+    scheduler_args: str = "0.0.0.0"
+    pod_infra_image: Word = "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
+
+
+class Lab(BaseModel):
+    model_config = STRICT
+    name: LabName = "k8s-lab"
+    platform: Literal[tuple(PLATFORMS)] = "centos7"  # type: ignore[valid-type]
+    box: Optional[Word] = None
+    mirror: Url = "http://vault.centos.org/7.9.2009"
+    provider: Literal["auto", "libvirt", "virtualbox"] = "auto"
+    libvirt: Libvirt = Field(default_factory=Libvirt)
+    defaults: Defaults = Field(default_factory=Defaults)
+    private_network: Network = IPv4Network("192.168.0.0/24")
+    until: Literal[STAGES] = "start"  # type: ignore[valid-type]
+    nodes: list[Node]
+    cluster: Cluster = Field(default_factory=Cluster)
+
+    _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def workdir(self) -> Path:
+        return self.path.parent / ".lab" / self.name
+
+    @property
+    def platform_info(self) -> Platform:
+        return PLATFORMS[self.platform]
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise LabError(f"no node named {name}; nodes are {', '.join(n.name for n in self.nodes)}")
+
+    def with_role(self, role: str) -> list[Node]:
+        return [n for n in self.nodes if n.has(role)]
+
+    @property
+    def master(self) -> Node:
+        return self.with_role("master")[0]
+
+    @property
+    def etcd(self) -> Node:
+        return self.with_role("etcd")[0]
+
+    @property
+    def apiserver_url(self) -> str:
+        return f"http://{self.master.ip}:{tutorial.APISERVER_PORT}"
+
+    @property
+    def etcd_url(self) -> str:
+        return f"http://{self.etcd.ip}:{tutorial.ETCD_PORT}"
+
+    @property
+    def hosts_entries(self) -> list[tuple[str, str]]:
+        return [(str(n.ip), name) for n in self.nodes for name in (n.name, *n.aliases)]
+
+    @property
+    def stages(self) -> tuple:
+        return self.stages_until(self.until)
+
+    def stages_until(self, stage: str) -> tuple:
+        if stage not in STAGES:
+            raise LabError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+        if not self.platform_info.supports(stage):
+            raise LabError(f"platform {self.platform} cannot run stage {stage!r} "
+                           f"(it provides: {', '.join(self.platform_info.stages)})")
+        return STAGES[:STAGES.index(stage) + 1]
