@@ -112,7 +112,7 @@ def test_kvm_state_for_a_user_outside_the_devices_group(tmp_path, monkeypatch, m
         other = os.stat(path).st_mode & 0o7
         return all(other & bit for flag, bit in ((os.R_OK, 4), (os.W_OK, 2)) if want & flag)
 
-    monkeypatch.setattr(doctor.os, "access", access_as_other)
+    monkeypatch.setattr(doctor.probes.os, "access", access_as_other)
     assert doctor.kvm_state(str(dev)) == expected
 
 
@@ -397,8 +397,8 @@ def test_run_doctor_on_this_host_never_raises(lab):
 
 
 def test_preflight_raises_on_a_failure(lab, monkeypatch):
-    monkeypatch.setattr(doctor, "run_doctor",
+    monkeypatch.setattr(doctor.run, "run_doctor",
                         lambda lab, provider: [Finding("vagrant", FAIL, "missing", "install")])
-    monkeypatch.setattr(doctor, "print_findings", lambda fs: None)
+    monkeypatch.setattr(doctor.run, "print_findings", lambda fs: None)
     with pytest.raises(LabError, match="1 host check"):
         doctor.preflight(lab, "libvirt")
