@@ -36,7 +36,7 @@ def lab_task(*args, **kwargs):
 
 @lab_task()
 def render(c, config=""):
-    """Write the lab's Vagrantfile (from Vagrantfile.j2) into its lab folder and print its path."""
+    """Write the lab's Vagrantfile (from k8slab/templates/Vagrantfile.j2) into its lab folder and print its path."""
     lab = lifecycle.load(config)
     path, changed, provider = lifecycle.render(lab)
     print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")

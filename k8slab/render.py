@@ -1,4 +1,4 @@
-"""Render Vagrantfile.j2 for a lab into the lab's working folder."""
+"""Render the Vagrantfile template (package data: k8slab/templates/) for a lab into its lab folder."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,19 +8,19 @@ import jinja2
 from .tutorial import management_network_name, private_network_name
 from .workdir import ensure_workdir, write_if_changed
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "Vagrantfile.j2"
+TEMPLATE = "Vagrantfile.j2"  # in k8slab/templates/, read through the installed package
 BOOT_TIMEOUT = 1200  # seconds; QEMU without KVM needs several minutes for three guests
 
 
 def render_vagrantfile(lab, provider: str) -> str:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE.parent)),
+        loader=jinja2.PackageLoader("k8slab", "templates"),
         undefined=jinja2.StrictUndefined,  # a missing variable is a bug, never an empty string
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env.get_template(TEMPLATE.name).render(
+    return env.get_template(TEMPLATE).render(
         lab_file=lab.path.name,
         lab_name=lab.name,
         provider=provider,
