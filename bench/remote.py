@@ -19,13 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from k8slab import lifecycle  # noqa: E402
+from k8slab.tutorial import PENDING_RESTART as PENDING, etcdctl  # noqa: E402
 from k8slab.remote import Host  # noqa: E402
 from k8slab.ssh import open_connections  # noqa: E402
 from k8slab.vagrant import Vagrant  # noqa: E402
 
 FILES = ("/etc/hosts", "/etc/default/etcd")
 ETCD_DATA = "/var/lib/etcd/default.etcd"
-PENDING = "/var/lib/k8s-lab/restart"   # the tool's pending-restart marks (empty after a run)
 
 
 def hosts(lab, log_dir):
@@ -40,7 +40,7 @@ def snapshot(lab, hs) -> dict:
     etcd = hs[lab.etcd.name]
     out["etcd"]["active"] = etcd.run("systemctl is-active etcd", check=False).stdout.strip()
     out["etcd"]["enabled"] = etcd.run("systemctl is-enabled etcd", check=False).stdout.strip()
-    key = etcd.run(f"ETCDCTL_API=2 etcdctl --endpoints {lab.etcd_url} get "
+    key = etcd.run(f"{etcdctl(lab.etcd_url)} get "
                    f"{lab.cluster.flannel_prefix}/config", check=False)
     out["etcd"]["flannel_key"] = key.stdout.strip() if key.ok else None
     return out
