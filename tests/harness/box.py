@@ -138,7 +138,7 @@ def build_box(out: Path, components_dir: Path, log=print) -> Path:
     h = recipe_hash()
     env = {"DEBIAN_MIRROR": os.environ.get("DEBIAN_MIRROR") or host_debian_mirror(),
            "DEB_CACHE": os.environ.get("DEB_CACHE") or str(CACHE_DIR / "debs"),
-           "COMPONENTS": str(components_dir), "DEFAULTS": str(DEFAULTS_DIR)}
+           "K8SLAB_COMPONENTS": str(components_dir), "K8SLAB_DEFAULTS": str(DEFAULTS_DIR)}
     build_log = out.parent / f"build-{h}.log"
     try:
         run_build("box", RECIPE_DIR / "build.sh", Path(out), build_log, env, log)

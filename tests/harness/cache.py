@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,9 +47,14 @@ def run_build(what: str, script: Path, out: Path, build_log: Path, env: dict, lo
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     t0 = time.monotonic()
     log(f"{what}: building {out} (log {build_log})")
-    with open(build_log, "w") as lf:
-        r = subprocess.run(["bash", str(script), str(tmp)], stdout=lf, stderr=subprocess.STDOUT,
-                           env={**os.environ, **env})
+    # bash reads a script as it runs: editing the recipe during a half-hour build would feed it
+    # a mix of old and new lines. It runs from a snapshot of its folder instead.
+    with tempfile.TemporaryDirectory(prefix="k8slab-recipe.") as snap:
+        recipe = Path(snap) / "recipe"
+        shutil.copytree(script.parent, recipe, symlinks=True)
+        with open(build_log, "w") as lf:
+            r = subprocess.run(["bash", str(recipe / script.name), str(tmp)], stdout=lf,
+                               stderr=subprocess.STDOUT, env={**os.environ, **env})
     if r.returncode != 0:
         subprocess.run(["rm", "-rf", str(tmp)])
         raise BuildError(f"{what} build failed (exit {r.returncode}), log {build_log}:\n"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Build the k8s-lab test box: a Debian 12 (bookworm) libvirt Vagrant box made from Debian
 # packages plus the test platform's `kubernetes` and `flannel` packages (debs/, laid out as
-# CentOS 7's RPMs; binaries from $COMPONENTS, default files from $DEFAULTS).
-# Usage: COMPONENTS=DIR DEFAULTS=DIR build.sh OUT.box
+# CentOS 7's RPMs; binaries from $K8SLAB_COMPONENTS, default files from $K8SLAB_DEFAULTS).
+# Usage: K8SLAB_COMPONENTS=DIR K8SLAB_DEFAULTS=DIR build.sh OUT.box  ($COMPONENTS would be debootstrap's)
 #
 # The Debian mirror is taken from $DEBIAN_MIRROR, or else from the host's own apt sources
 # (the deb822 stanza whose Suites include bookworm, or a `deb URL bookworm ...` line).
@@ -23,8 +23,8 @@ PACKAGES=systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,ifupdown,is
 # cgroup v1, as CentOS 7 runs: docker 20.10 and kubelet then agree on the cgroupfs driver
 CMDLINE="root=/dev/vda1 ro console=ttyS0 net.ifnames=0 biosdevname=0 quiet systemd.unified_cgroup_hierarchy=0"
 HERE=$(dirname "$(realpath "$0")")
-COMPONENTS=${COMPONENTS:?set COMPONENTS to the folder tests/harness/components/build.sh made}
-DEFAULTS=${DEFAULTS:?set DEFAULTS to tests/golden/centos7/defaults}
+COMPONENTS_DIR=${K8SLAB_COMPONENTS:?set K8SLAB_COMPONENTS to the folder tests/harness/components/build.sh made}
+DEFAULTS=${K8SLAB_DEFAULTS:?set K8SLAB_DEFAULTS to tests/golden/centos7/defaults}
 
 log() { echo "[build.sh $(date +%T)] $*"; }
 t_start=$SECONDS
@@ -172,13 +172,13 @@ cp -a "$HERE/debs/kubernetes" "$HERE/debs/flannel" "$DEBS/"
 install -d "$DEBS/kubernetes/usr/bin" "$DEBS/kubernetes/etc/kubernetes" \
     "$DEBS/flannel/usr/libexec/flannel" "$DEBS/flannel/etc/sysconfig"
 for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
-    install -m 0755 "$COMPONENTS/bin/$b" "$DEBS/kubernetes/usr/bin/$b"
+    install -m 0755 "$COMPONENTS_DIR/bin/$b" "$DEBS/kubernetes/usr/bin/$b"
 done
 for f in config apiserver controller-manager scheduler kubelet proxy; do
     install -m 0644 "$DEFAULTS/$f" "$DEBS/kubernetes/etc/kubernetes/$f"
 done
-install -m 0755 "$COMPONENTS/bin/flanneld" "$DEBS/flannel/usr/bin/flanneld"
-install -m 0755 "$COMPONENTS/libexec/mk-docker-opts.sh" "$DEBS/flannel/usr/libexec/flannel/mk-docker-opts.sh"
+install -m 0755 "$COMPONENTS_DIR/bin/flanneld" "$DEBS/flannel/usr/bin/flanneld"
+install -m 0755 "$COMPONENTS_DIR/libexec/mk-docker-opts.sh" "$DEBS/flannel/usr/libexec/flannel/mk-docker-opts.sh"
 install -m 0644 "$DEFAULTS/flanneld" "$DEBS/flannel/etc/sysconfig/flanneld"
 for p in kubernetes flannel; do
     dpkg-deb --root-owner-group -Zgzip --build "$DEBS/$p" "$ROOT/tmp/$p.deb" >/dev/null
