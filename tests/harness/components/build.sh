@@ -135,9 +135,8 @@ for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-prox
 done
 log "kubernetes built ($((SECONDS - t0)) s so far)"
 
-cat > "$OUT/VERSIONS" <<EOT
-kubernetes $K8S_VERSION (kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
-flannel $FLANNEL_VERSION (flanneld, mk-docker-opts.sh)
-built with $(go version)
-EOT
+{
+    echo "kubernetes $K8S_VERSION, flannel $FLANNEL_VERSION; compiled by:"
+    GOTOOLCHAIN=local go version "$OUT"/bin/*
+} > "$OUT/VERSIONS"
 log "done in $((SECONDS - t0)) s: $(du -sh "$OUT" | cut -f1)"
