@@ -54,7 +54,7 @@ class Allocation:
 
 def allocate(lab, copies: Optional[int] = None, host: Host = Host(),
              indices: Optional[Iterable[int]] = None,
-             keep: Mapping[int, IPv4Network] = {}) -> Allocation:
+             keep: Optional[Mapping[int, IPv4Network]] = None) -> Allocation:
     """Place copies (default lab.copies) of lab on host.
 
     indices: the copies placed on this host (default 1..copies), so copies can be spread over
@@ -63,6 +63,7 @@ def allocate(lab, copies: Optional[int] = None, host: Host = Host(),
     free, so a copy whose network exists never moves. Raises AllocationError.
     """
     copies = getattr(lab, "copies", 1) if copies is None else copies
+    keep = keep or {}
     if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= MAX_COPIES:
         raise AllocationError(f"copies must be a whole number from 1 to {MAX_COPIES}, "
                               f"got {copies!r}")

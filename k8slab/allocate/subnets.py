@@ -39,6 +39,6 @@ def free_subnets(used: Iterable, count: int, prefer: Iterable = (), start: int =
 def start_after(net: IPv4Network) -> int:
     """The pool position of net's third octet, so a search continues from a subnet the lab
     file names (192.168.121.0/24 -> 121); 1 for a subnet outside the pool."""
-    if net.subnet_of(POOL) and net.prefixlen >= 24:
+    if net.subnet_of(POOL):
         return max(1, net.network_address.packed[2])
     return 1

@@ -33,7 +33,8 @@ def lab_ranges(lab):
 # ---- names ----
 
 LONG = "a" * 40                                   # the longest lab name lab.yaml accepts
-NAMES = ["k8s-lab", "k", LONG, "classroom-lab-a", "classroom-lab-b", "abcd-efgh-ijk", "lab-1"]
+NAMES = ["k8s-lab", "k", LONG, "classroom-lab-a", "classroom-lab-b", "abcd-efgh-ijk", "lab-1",
+         "lab-11"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -48,6 +49,14 @@ def test_interface_names_fit_and_every_name_is_unique_up_to_the_max(name):
                 n.management_bridge, n.private_bridge}
         assert len(mine) == 6 and not mine & seen
         seen |= mine
+
+
+def test_interface_names_of_different_labs_never_meet():
+    # "lab-1" copy 11 and "lab-11" copy 1 would both be lab-111m without the '-'
+    bridges = [b for name in NAMES for k in range(1, MAX_COPIES + 1)
+               for b in (copy_names(name, k, MAX_COPIES).management_bridge,
+                         copy_names(name, k, MAX_COPIES).private_bridge)]
+    assert len(bridges) == len(set(bridges))
 
 
 def test_names_of_labs_with_the_same_start_stay_apart():
@@ -98,9 +107,17 @@ def test_the_maximum_on_a_quiet_host(lab):
 
 
 def test_the_search_wraps_around_the_pool(lab_with):
-    lab = lab_with(("192.168.121.0/24", "192.168.252.0/24"))
+    lab = lab_with(("192.168.121.0/24", "192.168.252.0/24"), ("192.168.0.", "192.168.9."))
     octets = [c.management_subnet.network_address.packed[2] for c in allocate(lab, 7).copies]
     assert octets == [252, 253, 254, 255, 1, 2, 3]   # never 192.168.0.0/24, a common LAN
+
+
+def test_a_management_network_wider_than_a_24_is_not_handed_out_twice(lab_with):
+    lab = lab_with(("192.168.121.0/24", "192.168.120.0/23"))
+    alloc = allocate(lab, 4, QUIET)
+    assert_free_and_disjoint(lab, alloc, QUIET)
+    assert [str(c.management_subnet) for c in alloc.copies] == \
+        ["192.168.120.0/23", "192.168.123.0/24", "192.168.124.0/24", "192.168.125.0/24"]
 
 
 def test_lab_ranges_and_node_ips_are_avoided(lab_with):
@@ -194,6 +211,9 @@ def test_no_free_subnet_says_how_many_fit(lab):
     assert "20 copies of lab k8s-lab need 20 free /24" in msg and "only 16 are free" in msg
     assert "set copies to at most 16" in msg
     assert len(allocate(lab, 16, full).copies) == 16    # the advice holds
+    kept = {3: IPv4Network("192.168.250.0/24")}          # a kept subnet is one of the free
+    with pytest.raises(AllocationError, match="only 16 are free"):
+        allocate(lab, 20, full, keep=kept)
     none = Host(networks=(("tun1", IPv4Network("192.168.0.0/16")),))
     with pytest.raises(AllocationError, match="only 0 are free"):
         allocate(lab, 1, none)
@@ -203,26 +223,25 @@ def test_no_free_subnet_says_how_many_fit(lab):
 
 def test_copies_key_default_and_value(lab, lab_with):
     assert lab.copies == 1
-    lab3 = lab_with(("until: start", "copies: 3\nuntil: start"))
+    lab3 = lab_with(("copies: 1", "copies: 3"))
     assert lab3.copies == 3 and len(allocate(lab3).copies) == 3
 
 
 @pytest.mark.parametrize("value, message", [
-    ("0", "copies (line 15): must be at least 1 (got 0)"),
-    (str(MAX_COPIES + 1), f"copies (line 15): must be at most {MAX_COPIES} (got {MAX_COPIES + 1})"),
-    ("'3'", "copies (line 15): expected a whole number, got '3' (a string)"),
-    ("yes", "copies (line 15): expected a whole number, got true (a boolean)"),
+    ("0", "copies (line 35): must be at least 1 (got 0)"),
+    (str(MAX_COPIES + 1), f"copies (line 35): must be at most {MAX_COPIES} (got {MAX_COPIES + 1})"),
+    ("'3'", "copies (line 35): expected a whole number, got '3' (a string)"),
+    ("yes", "copies (line 35): expected a whole number, got true (a boolean)"),
 ])
 def test_copies_key_errors(lab_with, value, message):
     with pytest.raises(ConfigError) as e:
-        lab_with(("until: start", f"copies: {value}\nuntil: start"))
+        lab_with(("copies: 1 ", f"copies: {value} "))
     assert [str(p) for p in e.value.problems] == [message]
 
 
 def test_copies_need_libvirt(lab_with):
     with pytest.raises(ConfigError) as e:
-        lab_with(("until: start", "copies: 2\nuntil: start"), ("provider: auto", "provider: virtualbox"))
+        lab_with(("copies: 1", "copies: 2"), ("provider: auto", "provider: virtualbox"))
     (p,) = e.value.problems
     assert p.path == "copies" and "need the libvirt provider" in p.message
-    assert lab_with(("until: start", "copies: 1\nuntil: start"),
-                    ("provider: auto", "provider: virtualbox")).copies == 1
+    assert lab_with(("provider: auto", "provider: virtualbox")).copies == 1
