@@ -140,6 +140,12 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
         if not any("node" in n["roles"] for n in nodes):
             add(("nodes",), "no node has role node; the lab needs at least one node to run pods")
 
+    # copies share private_network on isolated libvirt networks found by name; VirtualBox finds
+    # a host-only network by its subnet, so copies there would share one wire
+    if lab.get("copies", 1) > 1 and lab.get("provider") == "virtualbox":
+        add(("copies",), f"{lab['copies']} copies need the libvirt provider (VirtualBox would "
+            "put every copy's nodes on one host-only network); set provider: libvirt, or copies: 1")
+
     # stages
     platform, until = lab.get("platform"), lab.get("until")
     if platform and until and until not in PLATFORMS[platform].stages:

@@ -9,6 +9,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .. import tutorial
+from ..allocate.names import MAX_COPIES
 from ..errors import LabError
 from ..platforms import PLATFORMS, STAGES, Platform
 from .fields import EtcdPrefix, HostName, IPv4, LabName, Network, Role, Url, Word
@@ -64,6 +65,8 @@ class Lab(BaseModel):
     until: Literal[STAGES] = "start"  # type: ignore[valid-type]
     nodes: list[Node]
     cluster: Cluster = Field(default_factory=Cluster)
+    # How many copies of the lab one command prepares (issue 11); k8slab.allocate plans them.
+    copies: int = Field(default=1, ge=1, le=MAX_COPIES)
 
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
 

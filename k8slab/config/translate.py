@@ -69,6 +69,9 @@ def validation_problem(err: dict, loaded: yamlpos.Loaded) -> Problem:
     if kind in ("greater_than_equal", "greater_than"):
         return Problem(path, line, f"must be at least {err['ctx'].get('ge', err['ctx'].get('gt'))}"
                        f" (got {given})")
+    if kind in ("less_than_equal", "less_than"):
+        return Problem(path, line, f"must be at most {err['ctx'].get('le', err['ctx'].get('lt'))}"
+                       f" (got {given})")
     if kind == "value_error":
         return Problem(path, line, str(err["ctx"]["error"]))
     if kind in EXPECTED:

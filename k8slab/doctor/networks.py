@@ -8,6 +8,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..allocate.subnets import free_subnets
 from .checks import parse_version
 from .finding import FAIL, PASS, Finding
 
@@ -92,12 +93,8 @@ def host_networks(ip_addr_json: str, ip_route_json: str) -> list:
 
 def free_subnet(used: Iterable, prefer: Iterable = ()) -> Optional[IPv4Network]:
     """A /24 in 192.168.0.0/16 that overlaps none of used; those in prefer first."""
-    used = list(used)
-    candidates = list(prefer) + [IPv4Network(f"192.168.{n}.0/24") for n in range(1, 256)]
-    for c in candidates:
-        if not any(c.overlaps(u) for u in used):
-            return c
-    return None
+    found = free_subnets(used, 1, prefer)
+    return found[0] if found else None
 
 
 def check_subnet_clash(lab_subnets: dict, networks: list, ignore: Iterable = (),
@@ -108,7 +105,7 @@ def check_subnet_clash(lab_subnets: dict, networks: list, ignore: Iterable = (),
     to suggest first. node_ips: the nodes' addresses, moved into the suggestion in the fix."""
     ignore, node_ips = set(ignore), list(node_ips)
     host = [(i, n) for i, n in networks if i not in ignore]
-    out = []
+    out, suggested = [], []  # one fix's subnet is taken for the next: two fixes never collide
     for key, subnet in lab_subnets.items():
         clashes = [(i, n) for i, n in host if n.overlaps(subnet)]
         if not clashes:
@@ -118,9 +115,11 @@ def check_subnet_clash(lab_subnets: dict, networks: list, ignore: Iterable = (),
         for i, n in clashes:
             if f"{i} ({n})" not in ifaces:
                 ifaces.append(f"{i} ({n})")
-        used = [n for _, n in networks] + list(avoid) + \
+        used = [n for _, n in networks] + list(avoid) + suggested + \
             [s for k, s in lab_subnets.items() if k != key]
         new = free_subnet(used, prefer)
+        if new is not None:
+            suggested.append(new)
         detail = f"{key} {subnet} overlaps the host's " + ", ".join(ifaces)
         if subnet == IPv4Network("192.168.0.0/24"):
             detail += " (192.168.0.0/24 is a common home and classroom LAN)"

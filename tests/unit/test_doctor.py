@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from ipaddress import IPv4Network
@@ -230,6 +231,26 @@ def test_management_network_clash_fix(tmp_path):
                               nets, avoid=[IPv4Network("192.168.0.0/24")])
     assert f.status == FAIL and "docker0" in f.detail
     assert f.fix == "change libvirt.management_network in lab.yaml, e.g. to 192.168.1.0/24"
+
+
+def test_two_fixes_on_a_busy_host_name_different_free_subnets(lab):
+    # a real busy host (tests/captured/README.md): the LAN on wlan0 holds the lab's
+    # 192.168.0.0/24 and another Vagrant project's virbr1 vagrant-libvirt's 192.168.121.0/24;
+    # both fixes used to suggest the first free /24, the same one
+    nets = host_networks(captured("ip-j-addr-busy.json"), captured("ip-j-route-busy.json"))
+    avoid = [lab.cluster.service_range, lab.cluster.flannel_network,
+             lab.libvirt.management_network]
+    fs = check_subnet_clash({"private_network": lab.private_network,
+                             "libvirt.management_network": lab.libvirt.management_network},
+                            nets, avoid=avoid, node_ips=[n.ip for n in lab.nodes])
+    assert [f.status for f in fs] == [FAIL, FAIL]
+    suggested = [IPv4Network(re.search(r"e\.g\. to (\S+/24)", f.fix).group(1)) for f in fs]
+    assert suggested == [IPv4Network("192.168.3.0/24"), IPv4Network("192.168.8.0/24")]
+    assert not suggested[0].overlaps(suggested[1])
+    for s in suggested:
+        assert not any(s.overlaps(n) for _, n in nets), s
+        assert not any(s.overlaps(r) for r in avoid + [lab.private_network]), s
+    assert "(node IPs 192.168.3.15, 192.168.3.16, 192.168.3.17)" in fs[0].fix
 
 
 LIBVIRT_NETWORK_XML = """\

@@ -1,0 +1,63 @@
+"""The names of copy k of a lab, and the rule that keeps them inside the host's limits.
+
+- One copy (copies: 1) keeps the lab's own names: lab `k8s-lab`, domains `k8s-lab-<node>`,
+  libvirt networks `k8s-lab-mgmt` / `k8s-lab-private`, folder `.lab/k8s-lab/`, as before.
+- With copies: N > 1, copy k (1..N) is the lab `<name>-<k>`: domains `<name>-<k>-<node>`,
+  networks `<name>-<k>-mgmt` / `<name>-<k>-private`, folder `.lab/<name>-<k>/`. libvirt puts no
+  short limit on domain, volume or network names (it shortens domain names itself where they
+  become socket paths), and a lab name has at most 40 characters, so these always fit.
+- Linux interface names (bridges, taps) have at most 15 characters (IFNAMSIZ 16 with the NUL).
+  Names that become interfaces use a short tag: the lab name when it has at most 10 characters,
+  else its first 5 (without a trailing '-') and 4 hex digits of its SHA-256, e.g.
+  `k8s-l-1a2b`; then `<tag>-<k>m` / `<tag>-<k>p` is at most 10 + 1 + 2 + 1 = 14 characters.
+  The hash keeps two long names with the same start apart; it is stable across runs.
+  vagrant-libvirt names the bridges it creates virbrN itself; the bridge names are here for
+  a step that defines the copies' networks itself and must stay inside the limit.
+
+A caveat of `<name>-<k>`: a lab named `k8s-lab-2` next to copy 2 of a lab `k8s-lab` would
+share names; lab names that end in -<digits> are best avoided beside a class.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .. import tutorial
+
+IFNAME_MAX = 15
+TAG_MAX = 10
+# Two digits in the bridge names (above) and at most one /24 per copy; a class beyond 99
+# copies needs more than one server anyway.
+MAX_COPIES = 99
+
+
+@dataclass(frozen=True)
+class Names:
+    lab: str                 # the copy's lab name (what Lab.name is for a single lab)
+    domain_prefix: str       # vagrant-libvirt's default_prefix: domains are <prefix><node>
+    management_network: str  # libvirt network names
+    private_network: str
+    folder: str              # the lab folder, relative to the lab file's folder
+    management_bridge: str   # at most IFNAME_MAX characters
+    private_bridge: str
+
+    def domain(self, node: str) -> str:
+        return f"{self.domain_prefix}{node}"
+
+
+def tag(lab_name: str) -> str:
+    if len(lab_name) <= TAG_MAX:
+        return lab_name
+    digest = hashlib.sha256(lab_name.encode()).hexdigest()[:4]
+    return f"{lab_name[:TAG_MAX - 5].rstrip('-')}-{digest}"
+
+
+def copy_names(lab_name: str, index: int, copies: int) -> Names:
+    """The names of copy index (1-based) of copies copies of the lab lab_name."""
+    name = lab_name if copies == 1 else f"{lab_name}-{index}"
+    short = tag(lab_name)
+    return Names(lab=name, domain_prefix=f"{name}-",
+                 management_network=tutorial.management_network_name(name),
+                 private_network=tutorial.private_network_name(name),
+                 folder=f".lab/{name}",
+                 management_bridge=f"{short}-{index}m", private_bridge=f"{short}-{index}p")
