@@ -48,8 +48,8 @@ def judge_flannel_key(result, lab):
     key = tutorial.flannel_key(lab.cluster.flannel_prefix)
     if not result.ok:
         return False, f"{key} is not set", \
-            (f"the etcd stage writes it (`invoke provision --until etcd`); a key written with "
-             f"ETCDCTL_API=3 is invisible to flannel, which reads the v2 API")
+            ("the etcd stage writes it (`invoke provision --until etcd`); a key written with "
+             "ETCDCTL_API=3 is invisible to flannel, which reads the v2 API")
     try:
         network = json.loads(result.stdout.strip().splitlines()[-1]).get("Network")
     except (ValueError, IndexError, AttributeError):

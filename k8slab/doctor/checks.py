@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ..allocate.resources import DISK_PER_VM
 from ..providers import LIBVIRT_SOCKETS
 from .finding import FAIL, PASS, WARN, Finding
 

@@ -8,10 +8,11 @@ import shutil
 from ipaddress import IPv4Network
 from pathlib import Path
 
+from ..allocate.resources import DISK_PER_VM
 from ..errors import LabError
 from ..providers import LIBVIRT_SOCKETS, vagrant_libvirt_installed
 from . import probes
-from .checks import (DISK_PER_VM, check_box, check_cpus, check_disk, check_libvirt, check_memory,
+from .checks import (check_box, check_cpus, check_disk, check_libvirt, check_memory,
                      check_vagrant, check_virtualbox, parse_box_list)
 from .finding import PASS, WARN, Finding, blocking
 from .networks import VBOX_NETWORKS_CONF, check_subnet_clash, check_vbox_networks, host_networks

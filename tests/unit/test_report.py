@@ -6,7 +6,6 @@ are nodes reached over SSH, tested for real in tests/vm.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,17 +14,11 @@ from junitparser import Failure, JUnitXml
 
 from k8slab.checks import base, etcd, kube, network, runner
 from k8slab.checks.report import CheckResult, Report, write_reports
-from k8slab.config import load_lab
 from k8slab.errors import CommandError, LabError
 from k8slab.remote import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture
-def lab(tmp_path):
-    shutil.copy(ROOT / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 # --- write_reports ---------------------------------------------------------------------------

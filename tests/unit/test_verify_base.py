@@ -6,7 +6,6 @@ captures the other judges use.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,6 @@ COMMAND = ('for n in k8s-master k8s-etcd k8s-node1 k8s-node2; do echo "== $n"; '
 def cap(name: str) -> str:
     return (CAPTURED / name).read_text()
 
-
-@pytest.fixture
-def lab(tmp_path):
-    shutil.copy(ROOT / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 def names(lab, capture, exited=0):

@@ -7,7 +7,6 @@ about a thing no stage provides.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 

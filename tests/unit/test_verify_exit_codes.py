@@ -9,7 +9,6 @@ Checks that do run are driven in-process with stand-in SSH connections.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,12 +149,6 @@ class StandInConnection:
 
     def close(self):
         self.closed = True
-
-
-@pytest.fixture
-def lab(tmp_path):
-    shutil.copy(REPO / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 def verify_base(lab, getent_capture):

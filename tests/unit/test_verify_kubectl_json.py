@@ -6,14 +6,12 @@ test_judges.py / test_parse.py on the tutorial's and public transcripts.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from k8slab.checks import kube, parse
-from k8slab.config import load_lab
 from k8slab.remote import Result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,11 +22,6 @@ CMD = "kubectl -s http://192.168.0.15:8080 get nodes -o json"
 def cap(name: str) -> str:
     return (CAPTURED / name).read_text()
 
-
-@pytest.fixture
-def lab(tmp_path):
-    shutil.copy(ROOT / "lab.yaml", tmp_path / "lab.yaml")
-    return load_lab(tmp_path / "lab.yaml")
 
 
 def judge(lab, stdout, exited=0, stderr=""):
