@@ -77,6 +77,8 @@ PLATFORMS = {
              "the same file; the scheduler unit drops bare words, which 1.19 refuses, and logs it"),
             ("docker's unit passes `$DOCKER_NETWORK_OPTIONS` from `/run/flannel/docker`",
              "the same, through a drop-in (Debian's unit does not pass it)"),
+            ("kube-apiserver's unit: systemd's default start timeout (90 s)",
+             "`TimeoutStartSec=600`: under plain emulation the apiserver needs minutes to be ready"),
             ("ntp", "systemd-timesyncd"),
             ("cgroup v1", "cgroup v1 (`systemd.unified_cgroup_hierarchy=0`), as CentOS 7"),
         ),

@@ -639,3 +639,13 @@ class TestPolling:
         assert clock.sleeps == [3] * 60 and r.seconds == 180.0
         # the evidence is the last poll's output
         assert r.evidence == f"$ {polls[-1]}\n{self.NOT_READY.strip()}\n(exit 0)"
+
+    def test_the_user_sees_the_wait_and_its_end(self, lab, monkeypatch):
+        # a verify that polls for minutes must say so while it waits, then how it ended
+        said = []
+        monkeypatch.setattr(runner.ui, "info", said.append)
+        self.verify_nodes(lab, monkeypatch, not_ready=12)   # Ready at 36 s
+        waits = [s for s in said if s.lstrip().startswith("waiting for kubectl get nodes on k8s-master")]
+        assert len(waits) == 2, said            # at 0 s and once past 30 s, not at every poll
+        assert "k8s-node1 NotReady" in waits[0] and "0s of 180s" in waits[0]
+        assert said[-1].strip() == "kubectl get nodes on k8s-master: passed after 36s"

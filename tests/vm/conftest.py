@@ -107,13 +107,14 @@ class VmHost:
         """Domains, volumes and networks whose names start with prefix."""
         return libvirt.leftovers(prefix)
 
-    def write_lab(self, folder: Path, name: str, until: str = "etcd", memory=None) -> Path:
+    def write_lab(self, folder: Path, name: str, until: str = "etcd", sizes=None) -> Path:
         """A debian12 lab.yaml in folder with the tutorial's three nodes, on the test box and
-        plain QEMU; its libvirt names all start with k8slabt-<name>. memory: node -> MiB."""
-        memory = memory or {}
+        plain QEMU; its libvirt names all start with k8slabt-<name>.
+        sizes: node -> {"memory": MiB, "cpus": n} where a node needs more than the defaults."""
+        sizes = sizes or {}
 
         def mem(node):
-            return f", memory: {memory[node]}" if node in memory else ""
+            return "".join(f", {k}: {v}" for k, v in sizes.get(node, {}).items())
         path = Path(folder) / "lab.yaml"
         path.write_text(f"""\
 name: {libvirt.PREFIX}-{name}
@@ -150,3 +151,15 @@ def vmhost():
             host.teardown()
         finally:
             lock.close()
+
+
+@pytest.fixture(scope="session")
+def tutorial_lab(vmhost, tmp_path_factory):
+    """The tutorial's three VMs, booted once for test_lab_lifecycle.py (up to the etcd stage)
+    and then test_whole_tutorial.py (all six stages): a boot costs minutes under plain
+    emulation. The apiserver's start is CPU-bound: the master gets a second vCPU."""
+    path = vmhost.write_lab(tmp_path_factory.mktemp("lab"), "life", until="etcd",
+                            sizes={"k8s-master": {"memory": 1536, "cpus": 2}})
+    yield path
+    # Whatever happened, leave no VM behind (the session fixture also sweeps).
+    vmhost.run(vmhost.invoke("destroy", "--yes", "--config", str(path)))

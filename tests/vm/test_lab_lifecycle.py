@@ -1,8 +1,10 @@
-"""The product's own path on real VMs: `invoke up` → status → provision → verify → destroy.
+"""The product's own path on real VMs, up to the etcd stage: `invoke up` → status → provision
+→ verify, an interrupted `up`, a busy lab, a failing node, faults verify must find.
 
 Runs the real CLI (the same code path a user runs) inside the harness's network namespace, on
-three Debian 12 VMs built from the locally made box (CentOS packages cannot be downloaded here,
-so the debian12 platform stands in for centos7 and stops after the etcd stage).
+three Debian 12 VMs built from the locally made box (CentOS packages cannot be downloaded here:
+the debian12 platform stands in for centos7). The VMs are `tutorial_lab`'s, which
+test_whole_tutorial.py then takes through all six stages and destroys.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import pytest
 from junitparser import JUnitXml
 
 from tests.harness import netns
+from tests.vm.cli import invoke, on_node
+
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.vm
@@ -25,24 +29,9 @@ pytestmark = pytest.mark.vm
 NODES = {"k8s-master": "192.168.0.15", "k8s-node1": "192.168.0.16", "k8s-node2": "192.168.0.17"}
 
 
-@pytest.fixture(scope="module")
-def lab(vmhost, tmp_path_factory):
-    path = vmhost.write_lab(tmp_path_factory.mktemp("lab"), "life", until="etcd")
-    yield path
-    # Whatever happened above, leave no VM behind (the session fixture also sweeps).
-    vmhost.run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
-
-
-def invoke(vmhost, *args, check=True):
-    r = vmhost.run(vmhost.invoke(*args), capture_output=True, text=True)
-    print(r.stdout, r.stderr)
-    if check:
-        assert r.returncode == 0, f"invoke {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
-    return r
-
-
-def on_node(vmhost, lab, node, command):
-    return invoke(vmhost, "ssh", node, "--config", str(lab), "--command", command, check=False)
+@pytest.fixture
+def lab(tutorial_lab):
+    return tutorial_lab
 
 
 def test_up_until_base_then_plan_shows_the_tutorial_diff(vmhost, lab):
@@ -242,10 +231,3 @@ def test_verify_of_a_lab_never_brought_up_says_why_and_exits_3(vmhost, tmp_path)
     r = invoke(vmhost, "verify", "--config", str(path), check=False)
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert "no VMs exist" in r.stdout + r.stderr
-
-
-def test_destroy_removes_everything_and_is_idempotent(vmhost, lab):
-    invoke(vmhost, "destroy", "--yes", "--config", str(lab))
-    assert vmhost.leftovers("k8slabt-life") == [], "domains/volumes/networks of the lab remain"
-    r = invoke(vmhost, "destroy", "--yes", "--config", str(lab))
-    assert "nothing to destroy" in r.stdout

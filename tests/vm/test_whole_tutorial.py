@@ -2,9 +2,11 @@
 
 Three Debian 12 VMs from the test box (Kubernetes 1.19.16 and flannel 0.17.0 built from their
 Go modules, packaged as CentOS's RPMs lay them out; etcd, docker, kubectl from Debian) at the
-tutorial's 192.168.0.15/16/17. `invoke up` runs every stage; `invoke verify` must pass every
-check; a second `up` changes nothing; three faults an instructor meets are each detected by
-verify, on the right node, with a hint, and repaired by `invoke up`.
+tutorial's 192.168.0.15/16/17: `tutorial_lab`, which test_lab_lifecycle.py took to the etcd
+stage (or nothing, when this file runs alone). `invoke up --until start` runs every stage;
+`invoke verify` must pass every check; a second `up` changes nothing; three faults an
+instructor meets are each detected by verify, on the right node, with a hint, and repaired by
+`invoke up`; then destroy leaves nothing.
 """
 from __future__ import annotations
 
@@ -20,32 +22,19 @@ from k8slab.facts import Facts
 from k8slab.steps import FileStep
 from provision.stages import steps_for
 from tests.harness import libvirt
+from tests.vm.cli import invoke, on_node
 
 pytestmark = pytest.mark.vm
 
-NAME = f"{libvirt.PREFIX}-full"
+NAME = f"{libvirt.PREFIX}-life"
+UP = ("up", "--until", "start")
 NODES = {"k8s-master": "192.168.0.15", "k8s-node1": "192.168.0.16", "k8s-node2": "192.168.0.17"}
 DEFAULTS = Path(__file__).resolve().parents[1] / "golden" / "centos7" / "defaults"
 
 
-@pytest.fixture(scope="module")
-def lab(vmhost, tmp_path_factory):
-    path = vmhost.write_lab(tmp_path_factory.mktemp("full"), "full", until="start",
-                            memory={"k8s-master": 1280})
-    yield path
-    vmhost.run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
-
-
-def invoke(vmhost, *args, check=True):
-    r = vmhost.run(vmhost.invoke(*args), capture_output=True, text=True)
-    print(r.stdout, r.stderr)
-    if check:
-        assert r.returncode == 0, f"invoke {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
-    return r
-
-
-def on_node(vmhost, lab, node, command):
-    return invoke(vmhost, "ssh", node, "--config", str(lab), "--command", command, check=False)
+@pytest.fixture
+def lab(tutorial_lab):
+    return tutorial_lab
 
 
 def report(lab) -> dict:
@@ -57,7 +46,7 @@ def failures(lab) -> list:
 
 
 def test_up_builds_the_tutorial_and_every_check_passes(vmhost, lab):
-    r = invoke(vmhost, "up", "--config", str(lab))
+    r = invoke(vmhost, *UP, "--config", str(lab))
     assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
     results = report(lab)["results"]
     assert report(lab)["passed"] and all(x["passed"] for x in results)
@@ -121,7 +110,7 @@ def test_files_are_byte_identical_to_the_centos7_platform(vmhost, lab):
 def test_second_up_changes_nothing_and_restarts_nothing(vmhost, lab):
     logs = lab.parent / ".lab" / NAME / "logs"
     before = {n: (logs / f"{n}.log").read_text() for n in NODES}
-    r = invoke(vmhost, "up", "--config", str(lab))
+    r = invoke(vmhost, *UP, "--config", str(lab))
     assert ", 0 changed," in r.stdout, r.stdout
     steps = json.loads((lab.parent / ".lab" / NAME / "provision.json").read_text())
     assert {s["stage"] for s in steps} == {"base", "etcd", "master", "network", "nodes", "start"}
@@ -131,48 +120,44 @@ def test_second_up_changes_nothing_and_restarts_nothing(vmhost, lab):
         assert "systemctl restart" not in new and "systemctl start" not in new, (n, new)
 
 
-def _fault(vmhost, lab, node, command, expect_node, expect_checks, wait=None):
-    """Break something on `node`, see verify fail on it with a hint, see `up` repair it."""
-    assert on_node(vmhost, lab, node, command).returncode == 0
-    if wait:
-        wait()
+def test_three_faults_are_found_on_their_nodes_and_repaired_by_up(vmhost, lab):
+    """flanneld stopped on node2, kubelet stopped on node1, and node1's docker0 given an address
+    outside its lease (what the tutorial's reboot is for): one verify finds each on its node,
+    with a hint; one `invoke up` repairs all three."""
+    broken = {
+        "k8s-node2": "sudo systemctl stop flanneld",
+        "k8s-node1": "sudo systemctl stop kubelet && sudo ip addr flush dev docker0 && "
+                     "sudo ip addr add 172.17.0.1/16 dev docker0",
+    }
+    for node, command in broken.items():
+        assert on_node(vmhost, lab, node, command).returncode == 0
+    deadline = time.monotonic() + 150   # the node controller notices after its grace period (40 s)
+    while "NotReady" not in on_node(vmhost, lab, "k8s-master",
+                                    "kubectl -s http://192.168.0.15:8080 get nodes k8s-node1").stdout:
+        assert time.monotonic() < deadline, "k8s-node1 never turned NotReady after kubelet stopped"
+        time.sleep(5)
     r = invoke(vmhost, "verify", "--config", str(lab), check=False)
     assert r.returncode == 1, r.stdout
-    failed = failures(lab)
-    names = {x["check"] for x in failed}
-    assert set(expect_checks) <= names, (expect_checks, failed)
-    for x in failed:   # every failure is about the broken node, and says what to do
-        assert expect_node in (x["node"] + " " + x["check"] + " " + x["detail"]), x
+    failed = {(x["check"], x["node"]): x for x in failures(lab)}
+    expected = [("flanneld active", "k8s-node2"), ("node services active", "k8s-node1"),
+                ("kubectl get nodes", "k8s-master"), ("docker0 on the lease", "k8s-node1")]
+    for key in expected:
+        assert key in failed, (key, sorted(failed))
+    assert "k8s-node1 NotReady" in failed[("kubectl get nodes", "k8s-master")]["detail"]
+    assert "kubelet inactive" in failed[("node services active", "k8s-node1")]["detail"]
+    for (check, node), x in failed.items():   # nothing else broke: every failure names a broken node
+        assert {"k8s-node1", "k8s-node2"} & set(re.findall(r"k8s-node\d", f"{node} {check} {x['detail']}")), x
         assert x["hint"], x
-    r = invoke(vmhost, "up", "--config", str(lab))
+    r = invoke(vmhost, *UP, "--config", str(lab))
     assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
-
-
-def test_flanneld_stopped_on_node2_is_found_and_repaired(vmhost, lab):
-    _fault(vmhost, lab, "k8s-node2", "sudo systemctl stop flanneld", "k8s-node2",
-           ["flanneld active", "ping k8s-node2 docker0"])
-
-
-def test_kubelet_stopped_on_node1_is_found_and_repaired(vmhost, lab):
-    def until_not_ready():   # the node controller notices after its grace period (40 s)
-        deadline = time.monotonic() + 150
-        while time.monotonic() < deadline:
-            out = on_node(vmhost, lab, "k8s-master",
-                          "kubectl -s http://192.168.0.15:8080 get nodes k8s-node1").stdout
-            if "NotReady" in out:
-                return
-            time.sleep(5)
-        pytest.fail("k8s-node1 never turned NotReady after kubelet stopped")
-    _fault(vmhost, lab, "k8s-node1", "sudo systemctl stop kubelet", "k8s-node1",
-           ["node services active", "kubectl get nodes"], wait=until_not_ready)
-
-
-def test_docker0_outside_the_lease_is_found_and_repaired(vmhost, lab):
-    # what the tutorial's reboot is for: docker0 holding an address flannel did not lease
-    _fault(vmhost, lab, "k8s-node1",
-           "sudo ip addr flush dev docker0 && sudo ip addr add 172.17.0.1/16 dev docker0",
-           "k8s-node1", ["docker0 on the lease"])
     addr = on_node(vmhost, lab, "k8s-node1", "ip -4 -o addr show dev docker0").stdout
     lease = on_node(vmhost, lab, "k8s-node1", "cat /run/flannel/docker").stdout
     bip = re.search(r"--bip=(\S+)", lease).group(1)
-    assert f" {bip} " in addr, (addr, lease)
+    assert f" {bip} " in addr, (addr, lease)   # docker0 back on the lease, without a reboot
+
+
+def test_destroy_removes_everything_and_is_idempotent(vmhost, lab):
+    invoke(vmhost, "destroy", "--yes", "--config", str(lab))
+    assert vmhost.leftovers(NAME) == [], "domains/volumes/networks of the lab remain"
+    r = invoke(vmhost, "destroy", "--yes", "--config", str(lab))
+    assert "nothing to destroy" in r.stdout
