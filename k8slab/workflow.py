@@ -7,11 +7,17 @@ from typing import Optional
 
 from . import doctor, lifecycle, provisioning, ui
 from .checks import runner
+from .errors import LabError
 from .lock import lab_lock
 
 
 def stages(lab, until: str = "") -> tuple:
     """The stages up to until, or the lab file's `until`."""
+    if lab.copies > 1:
+        # allocated (k8slab.allocate) but not built yet: one lab where N were asked for would
+        # look like success
+        raise LabError(f"{lab.path}: copies: {lab.copies}: the tasks build one copy so far; "
+                       f"set copies: 1 (the copies of a class are a later step)")
     return lab.stages_until(until) if until else lab.stages
 
 
