@@ -64,6 +64,7 @@ class Checker:
         host.step = f"verify/{check}"
         start = time.monotonic()
         cmds = [commands] if isinstance(commands, str) else list(commands)
+        polls = 0
         while True:
             evidence = []
             try:
@@ -77,10 +78,11 @@ class Checker:
             waited = time.monotonic() - start
             if passed or waited + interval > timeout:
                 break
-            if waited == 0 or int(waited) // 30 != int(waited + interval) // 30:
+            if polls == 0 or int(waited) // 30 != int(waited + interval) // 30:
                 # the user sees the wait, and what it waits for, every 30 s
                 ui.info(f"  waiting for {check} on {node} ({detail}): {waited:.0f}s of {timeout}s")
             time.sleep(interval)
+            polls += 1
         if timeout and time.monotonic() - start >= interval:
             ui.info(f"  {check} on {node}: {'passed' if passed else 'gave up'} after "
                     f"{time.monotonic() - start:.0f}s")
