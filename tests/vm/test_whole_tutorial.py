@@ -152,7 +152,7 @@ def test_three_faults_are_found_on_their_nodes_and_repaired_by_up(vmhost, lab):
     assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
     addr = on_node(vmhost, lab, "k8s-node1", "ip -4 -o addr show dev docker0").stdout
     lease = on_node(vmhost, lab, "k8s-node1", "cat /run/flannel/docker").stdout
-    bip = re.search(r"--bip=(\S+)", lease).group(1)
+    bip = re.search(r"--bip=([0-9./]+)", lease).group(1)
     assert f" {bip} " in addr, (addr, lease)   # docker0 back on the lease, without a reboot
 
 
