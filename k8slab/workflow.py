@@ -28,7 +28,11 @@ def up(lab, playbook, until: str = "", verify: bool = True) -> Optional[runner.V
         doctor.preflight(lab, lifecycle.provider(lab))  # the host's problems, before any change
         lifecycle.boot(lab)
         provisioning.provision(lab, todo, playbook)
-    return runner.verify(lab) if verify else None
+    if not verify:
+        return None
+    # `vagrant up` just brought every machine up and provisioning reached each one: asking
+    # Vagrant for their states again would only cost another `vagrant status`
+    return runner.verify(lab, vm_states={n.name: "running" for n in lab.nodes})
 
 
 def provision(lab, playbook, until: str = "", dry_run: bool = False) -> list:

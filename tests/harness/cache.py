@@ -33,6 +33,14 @@ def files_hash(paths, extra: str = "") -> str:
     return h.hexdigest()[:12]
 
 
+def remove(path: Path) -> None:
+    """A cached artefact or a half-built one: a folder (components) or a file (the box)."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def tail(path: Path, n: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
@@ -56,7 +64,7 @@ def run_build(what: str, script: Path, out: Path, build_log: Path, env: dict, lo
             r = subprocess.run(["bash", str(recipe / script.name), str(tmp)], stdout=lf,
                                stderr=subprocess.STDOUT, env={**os.environ, **env})
     if r.returncode != 0:
-        subprocess.run(["rm", "-rf", str(tmp)])
+        remove(tmp)
         raise BuildError(f"{what} build failed (exit {r.returncode}), log {build_log}:\n"
                          + tail(build_log))
     os.replace(tmp, out)

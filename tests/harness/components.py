@@ -6,10 +6,9 @@ ensure_components()  the folder holding bin/ and libexec/ (built first if needed
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from .cache import CACHE_DIR, files_hash, run_build
+from .cache import CACHE_DIR, files_hash, remove, run_build
 
 RECIPE_DIR = Path(__file__).resolve().parent / "components"
 PREFIX = "components-"
@@ -29,7 +28,7 @@ def ensure_components(log=print) -> Path:
     for old in CACHE_DIR.glob(PREFIX + "*"):
         if h not in old.name or ".tmp" in old.name:
             log(f"components: removing stale {old}")
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+            remove(old)
     run_build("components", RECIPE_DIR / "build.sh", out, CACHE_DIR / f"{PREFIX}{h}.log", {}, log)
     log("components: " + (out / "VERSIONS").read_text().replace("\n", "; "))
     return out
