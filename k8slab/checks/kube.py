@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import tutorial
 from . import parse
-from .etcd import http_get
+from .etcd import REACH_WAIT, http_get
 from .network import judge_active
 
 MASTER = list(tutorial.MASTER_SERVICES)
@@ -55,7 +55,7 @@ def master_checks(lab, c):
     for node in lab.nodes:
         c.run("master", "apiserver reachable", node.name,
               http_get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
-              lambda r, n=node.name: judge_apiserver(r, lab, n))
+              lambda r, n=node.name: judge_apiserver(r, lab, n), timeout=REACH_WAIT)
 
 
 def node_checks(lab, c):

@@ -654,3 +654,49 @@ class TestPolling:
         assert len(waits) == 2, said            # at the first poll and once past 30 s, not at every poll
         assert "k8s-node1 NotReady" in waits[0] and "0s of 180s" in waits[0]
         assert re.fullmatch(r"kubectl get nodes on k8s-master: passed after 3[6-9]s", said[-1].strip())
+
+
+class TestReachabilityRetries:
+    """The etcd and apiserver reachability probes are tried again for etcd.REACH_WAIT s: one
+    unanswered 5 s GET on a loaded host (timeout's exit 124, seen in a real run) must not fail
+    verify, while a service that never answers still fails. The real Checker, judges and
+    report; a host answering etcd's and the apiserver's real answers after `misses` silences."""
+
+    ETCD = TestReachable.OK
+    HEALTHZ = TestApiserver.OK
+
+    class Host:
+        def __init__(self, misses):
+            self.misses, self.commands, self.step = misses, [], None
+
+        def run(self, command, check=True):
+            self.commands.append(command)
+            assert len(self.commands) < 1000, "the check polls forever"
+            if "/dev/tcp/" not in command:
+                return res(command, 0, "active\nactive\nactive\n")
+            if self.commands.count(command) <= self.misses:
+                return res(command, 124)     # timeout 5 killed the GET: no answer
+            body = TestReachabilityRetries.HEALTHZ if "/8080" in command else TestReachabilityRetries.ETCD
+            return res(command, 0, body)
+
+    def run_checks(self, lab, monkeypatch, checks, misses):
+        monkeypatch.setattr(runner, "time", TestPolling.Clock())
+        hosts = {n.name: self.Host(misses) for n in lab.nodes}
+        report = Report(lab.name)
+        checks(lab, runner.Checker(lab, hosts, report))
+        return {(r.check, r.node): r for r in report.results}
+
+    @pytest.mark.parametrize("checks,name", [(etcd.checks, "etcd reachable"),
+                                             (kube.master_checks, "apiserver reachable")])
+    def test_one_silence_is_retried(self, lab, monkeypatch, checks, name):
+        results = self.run_checks(lab, monkeypatch, checks, misses=1)
+        assert all(results[(name, n.name)].passed for n in lab.nodes)
+
+    @pytest.mark.parametrize("checks,name", [(etcd.checks, "etcd reachable"),
+                                             (kube.master_checks, "apiserver reachable")])
+    def test_a_service_that_never_answers_fails(self, lab, monkeypatch, checks, name):
+        results = self.run_checks(lab, monkeypatch, checks, misses=10**6)
+        for n in lab.nodes:
+            r = results[(name, n.name)]
+            assert not r.passed and r.evidence.endswith("(exit 124)")
+            assert etcd.REACH_WAIT - 3 < r.seconds <= etcd.REACH_WAIT
