@@ -1,0 +1,1 @@
+from .model import CheckView, CheckpointView, ClassView, CopyView, NodeView, VerifyView  # noqa: F401
