@@ -1,6 +1,7 @@
 """k8s-lab: build, check and tear down the tutorial's Kubernetes teaching cluster.
 
-Every task takes --config PATH (default: $K8S_LAB_CONFIG, else ./lab.yaml).
+Every task takes --config PATH (default: $K8S_LAB_CONFIG, else ./lab.yaml) and, for a lab file
+with `copies: N`, --copy K (one copy, a list like 1,3, or all: the default).
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from k8slab import copies as class_copies  # noqa: E402
 from k8slab import lifecycle, workflow  # noqa: E402
 from k8slab.errors import LabError  # noqa: E402
 
-CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)"}
+CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
+               "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
 
 
 def lab_task(*args, **kwargs):
@@ -34,35 +37,44 @@ def lab_task(*args, **kwargs):
     return wrap
 
 
-@lab_task()
-def render(c, config=""):
-    """Write the lab's Vagrantfile (from k8slab/templates/Vagrantfile.j2) into its lab folder and print its path."""
+def load(config, copy=""):
+    """The lab file, and the copies of it a task works on (the lab itself for copies: 1)."""
     lab = lifecycle.load(config)
-    path, changed, provider = lifecycle.render(lab)
-    print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")
+    return lab, class_copies.select(lab, class_copies.expand(lab), copy)
+
+
+@lab_task()
+def render(c, config="", copy=""):
+    """Write the lab's Vagrantfile (from k8slab/templates/Vagrantfile.j2) into its lab folder and print its path."""
+    for lab in load(config, copy)[1]:
+        path, changed, provider = lifecycle.render(lab)
+        print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")
 
 
 @lab_task(help={"until": "last stage to apply (base, etcd, master, network, nodes, start); "
                          "default: the lab file's `until`",
                 "verify": "run `verify` at the end (default on)"})
-def up(c, config="", until="", verify=True):
-    """Render, boot the VMs, provision the stages up to --until, then verify. Safe to re-run."""
+def up(c, config="", until="", verify=True, copy=""):
+    """Render, boot the VMs, provision the stages up to --until (checkpoints after those the lab
+    file lists), then verify. Several copies come up side by side. Safe to re-run."""
     from provision import TUTORIAL
-    _exit_for(workflow.up(lifecycle.load(config), TUTORIAL, until, verify))
+    lab, copies = load(config, copy)
+    _exit_for(workflow.up(lab, copies, TUTORIAL, until, verify))
 
 
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",
                 "dry_run": "print per node the diff of each file and each command, change nothing"})
-def provision(c, config="", until="", dry_run=False):
+def provision(c, config="", until="", dry_run=False, copy=""):
     """Apply the tutorial's configuration to running VMs, stage by stage; reports changed/ok."""
     from provision import TUTORIAL
-    workflow.provision(lifecycle.load(config), TUTORIAL, until, dry_run)
+    lab, copies = load(config, copy)
+    workflow.provision(lab, copies, TUTORIAL, until, dry_run)
 
 
 @lab_task(help={"until": "last stage to plan (default: the lab file's `until`)"})
-def plan(c, config="", until=""):
+def plan(c, config="", until="", copy=""):
     """Same as `provision --dry-run`: show what provisioning would change, change nothing."""
-    provision(c, config=config, until=until, dry_run=True)
+    provision(c, config=config, until=until, dry_run=True, copy=copy)
 
 
 def _exit_for(verdict):
@@ -76,46 +88,64 @@ def _exit_for(verdict):
 
 @lab_task(help={"stage": "check these stages (repeatable) instead of the applied ones"},
           iterable=["stage"])
-def verify(c, config="", stage=None):
+def verify(c, config="", stage=None, copy=""):
     """Run the tutorial's smoke tests for the applied stages; exit 1 if one fails, 3 if none could run."""
-    from k8slab.checks.runner import verify as run_checks
-    _exit_for(run_checks(lifecycle.load(config), stages=stage or None))
+    _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None))
+
+
+@lab_task(help={"to": "the stage whose checkpoint to go back to (base, etcd, master, network, "
+                      "nodes, start)"})
+def reset(c, to, config="", copy=""):
+    """Put the copy (or every copy) back to the moment stage --to finished, from the checkpoint
+    `up` kept: VMs, stages and status agree; the guests' clocks are set to now."""
+    lab, copies = load(config, copy)
+    lab.stages_until(to)   # an unknown stage is refused before anything runs
+    workflow.reset(copies, to)
 
 
 @lab_task()
-def doctor(c, config=""):
-    """Check the host for the lab: Vagrant, the provider, KVM, networks, memory, disk, CPUs, box."""
+def doctor(c, config="", copy=""):
+    """Check the host for the lab (all its copies): Vagrant, the provider, KVM, networks, memory, disk, CPUs, box."""
     from k8slab import doctor as checks
-    lab = lifecycle.load(config)
-    findings = checks.run_doctor(lab, lifecycle.provider(lab))
+    lab, copies = load(config, copy)
+    findings = checks.run_doctor(lab, lifecycle.provider(lab), copies)
     checks.print_findings(findings)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
 
 
 @lab_task()
-def status(c, config=""):
-    """Show each node's roles, IP and VM state, and the stages applied."""
-    lifecycle.status(lifecycle.load(config))
+def status(c, config="", copy=""):
+    """Per copy: the VMs' states, the stage it is at, the last verify and how to reach it; also
+    written as one HTML page (the class's handout) in the lab folder."""
+    from k8slab.classview import build
+    lab, copies = load(config, copy)
+    build.show(lab, copies)
 
 
 @lab_task(help={"yes": "do not ask for confirmation"})
-def destroy(c, config="", yes=False):
-    """Delete this lab's VMs and networks (asks first). Succeeds when there is nothing to delete."""
-    lab = lifecycle.load(config)
+def destroy(c, config="", yes=False, copy=""):
+    """Delete the VMs, checkpoints and networks of the lab (or of the --copy given; the others
+    are untouched). Asks first. Succeeds when there is nothing to delete."""
+    lab, copies = load(config, copy)
+    names = ", ".join(x.name for x in copies)
     if not yes:
         if not sys.stdin.isatty():
-            raise Exit(f"destroy: refusing to delete lab {lab.name} without --yes (no terminal to ask on)")
-        answer = input(f"Destroy the VMs of lab {lab.name} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
+            raise Exit(f"destroy: refusing to delete lab {names} without --yes (no terminal to ask on)")
+        answer = input(f"Destroy the VMs of lab {names} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("destroy: cancelled", code=1)
-    workflow.destroy(lab)
+    workflow.destroy(copies)
 
 
 @lab_task(help={"node": "node name, e.g. k8s-master", "command": "run this command instead of a shell"})
-def ssh(c, node, config="", command=""):
+def ssh(c, node, config="", command="", copy=""):
     """Open a shell on NODE (or run --command there) over the lab's SSH settings."""
-    lab = lifecycle.load(config)
+    base, copies = load(config, copy)
+    if len(copies) != 1:
+        raise Exit(f"ssh: lab {base.name} has {base.copies} copies: say which with --copy "
+                   f"(1..{base.copies})", code=1)
+    lab = copies[0]
     if command:
         raise Exit(code=lifecycle.ssh_command(lab, node, command))
     argv = lifecycle.ssh_argv(lab, node)

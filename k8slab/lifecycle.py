@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from . import state, ui
+from . import checkpoints, state, ui
 from .config import load_lab
 from .providers import resolve_provider
 from .render import write_vagrantfile
@@ -74,8 +74,9 @@ def destroy(lab) -> bool:
         ui.info(f"lab {lab.name}: nothing to destroy")
         state.forget(lab)
         return False
-    vagrant.destroy()
+    vagrant.destroy()   # vagrant-libvirt deletes the VMs' snapshots (checkpoints) first
     forget_ssh_config(lab)
+    checkpoints.forget(lab)
     state.forget(lab)
     ui.info(f"lab {lab.name}: destroyed")
     return True

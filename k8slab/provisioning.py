@@ -77,13 +77,15 @@ def _print_dry_run(results):
             continue
         ui.info(f"[bold]{r.node}[/bold] {r.stage}/{r.step}: {r.detail}")
         if r.diff:
-            ui.console.print(r.diff, markup=False, highlight=False, end="")
+            ui.say(r.diff, markup=False, highlight=False, end="")
         for c in r.commands:
-            ui.console.print(f"  would run: {c}", markup=False, highlight=False)
+            ui.say(f"  would run: {c}", markup=False, highlight=False)
 
 
-def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None) -> list[StepResult]:
-    """Apply (or with dry_run, show) the playbook's stages; returns every step's result."""
+def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None,
+              after_stage: Callable = None) -> list[StepResult]:
+    """Apply (or with dry_run, show) the playbook's stages; returns every step's result.
+    after_stage(stage, changed): called once a stage is applied everywhere (up's checkpoints)."""
     workdir = ensure_workdir(lab)
     conns = conns or open_connections(lab, Vagrant(lab))
     hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
@@ -108,6 +110,8 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
                     raise ProvisionError(failures)
                 if not dry_run:
                     state.mark_applied(lab, stage)
+                    if after_stage:
+                        after_stage(stage, sum(r.result == "changed" for r in results))
     finally:
         for c in conns.values():
             c.close()

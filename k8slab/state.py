@@ -1,7 +1,9 @@
-"""What has been done to a lab, kept in its folder (state.json), written atomically."""
+"""What has been done to a lab, kept in its folder (state.json), written atomically: the stages
+applied, the last verify's outcome, and the last thing done to it (a reset) for `status`."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from .platforms import STAGES
@@ -40,3 +42,16 @@ def mark_applied(lab, stage: str) -> None:
 def forget(lab) -> None:
     """After destroy: nothing is applied any more."""
     save_state(lab, {"stages": []})
+
+
+def record_verify(lab, passed: int, failed: int, started: float) -> None:
+    """The outcome of the verify that just ran (its checks are in verify.json)."""
+    st = load_state(lab)
+    st["verify"] = {"at": started, "passed": passed, "failed": failed}
+    save_state(lab, st)
+
+
+def reset_to(lab, stages, note: str) -> None:
+    """After a reset: the stages the checkpoint had; the verify before it says nothing now."""
+    save_state(lab, {"stages": [s for s in STAGES if s in stages],
+                     "note": {"text": note, "at": time.time()}})

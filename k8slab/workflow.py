@@ -1,11 +1,15 @@
-"""The tasks that chain others under the lab's lock: `up` (preflight, boot, provision, verify)
-and `provision`. The playbook (what to provision) is the caller's: tasks.py hands in provision's.
+"""The tasks that chain others, for one copy of a lab or all of them (k8slab.copies): `up`
+(preflight, boot, provision with checkpoints, verify), `provision`, `verify`, `reset`,
+`destroy`. Each copy runs under its own lock; several copies run side by side.
+
+The playbook (what to provision) is the caller's: tasks.py hands in provision's.
 """
 from __future__ import annotations
 
-from typing import Optional
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional
 
-from . import doctor, lifecycle, provisioning, ui
+from . import checkpoints, doctor, lifecycle, provisioning, ui
 from .checks import runner
 from .errors import LabError
 from .lock import lab_lock
@@ -13,36 +17,89 @@ from .lock import lab_lock
 
 def stages(lab, until: str = "") -> tuple:
     """The stages up to until, or the lab file's `until`."""
-    if lab.copies > 1:
-        # allocated (k8slab.allocate) but not built yet: one lab where N were asked for would
-        # look like success
-        raise LabError(f"{lab.path}: copies: {lab.copies}: the tasks build one copy so far; "
-                       f"set copies: 1 (the copies of a class are a later step)")
     return lab.stages_until(until) if until else lab.stages
 
 
-def up(lab, playbook, until: str = "", verify: bool = True) -> Optional[runner.Verdict]:
-    """Boot and provision the lab, then verify it; the Verdict (None without verify)."""
+def each(copies: list, fn: Callable) -> list:
+    """fn(copy) for every copy, in order of the copies. One copy runs as a lab always has; several
+    run side by side (a VM boot is mostly waiting), every line they print prefixed with the
+    copy's name, each to its end; then one error lists the copies that failed."""
+    if len(copies) == 1:
+        return [fn(copies[0])]
+
+    def run(copy):
+        with ui.prefix(copy.name):
+            try:
+                return fn(copy), None
+            except LabError as e:
+                ui.say(f"error: {e}", markup=False)
+                return None, e
+    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        outcomes = list(pool.map(run, copies))
+    failed = [(c, e) for c, (_, e) in zip(copies, outcomes) if e is not None]
+    if failed:
+        raise LabError(f"{len(failed)} of {len(copies)} copies failed ("
+                       + ", ".join(c.name for c, _ in failed) + "); each one's error is above, "
+                       "prefixed with its name. The other copies finished.")
+    return [r for r, _ in outcomes]
+
+
+def worst(verdicts) -> Optional[runner.Verdict]:
+    """The class's verdict: a failed check anywhere, else a copy with nothing checked, else passed."""
+    seen = [v for v in verdicts if v is not None]
+    for v in (runner.Verdict.FAILED, runner.Verdict.NOTHING_CHECKED):
+        if v in seen:
+            return v
+    return runner.Verdict.PASSED if seen else None
+
+
+def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Optional[runner.Verdict]:
+    """Boot and provision the copies (checkpoints after the stages the lab file lists), then
+    verify them; the class's Verdict (None without verify)."""
     todo = stages(lab, until)  # a wrong --until is refused before anything runs
-    with lab_lock(lab, "up", log=ui.info):
-        doctor.preflight(lab, lifecycle.provider(lab))  # the host's problems, before any change
-        lifecycle.boot(lab)
-        provisioning.provision(lab, todo, playbook)
-    if not verify:
-        return None
-    # `vagrant up` just brought every machine up and provisioning reached each one: asking
-    # Vagrant for their states again would only cost another `vagrant status`
-    return runner.verify(lab, vm_states={n.name: "running" for n in lab.nodes})
+    # the host's problems before any change, once for the class: memory, disk and CPUs of all
+    # the copies together
+    doctor.preflight(lab, lifecycle.provider(lab), copies)
+
+    def one(copy):
+        with lab_lock(copy, "up", log=ui.info):
+            lifecycle.boot(copy)
+            keep = (lambda stage, changed: checkpoints.keep(copy, stage, changed)) \
+                if copy.checkpoints else None
+            provisioning.provision(copy, todo, playbook, after_stage=keep)
+        if not verify:
+            return None
+        # `vagrant up` just brought every machine up and provisioning reached each one: asking
+        # Vagrant for their states again would only cost another `vagrant status`
+        return runner.verify(copy, vm_states={n.name: "running" for n in copy.nodes})
+    return worst(each(copies, one))
 
 
-def provision(lab, playbook, until: str = "", dry_run: bool = False) -> list:
-    """Apply (or show, with dry_run) the stages to running VMs; every step's result."""
+def provision(lab, copies: list, playbook, until: str = "", dry_run: bool = False) -> list:
+    """Apply (or show, with dry_run) the stages to the copies' running VMs; every step's result."""
     todo = stages(lab, until)
-    with lab_lock(lab, "plan" if dry_run else "provision", log=ui.info):
-        return provisioning.provision(lab, todo, playbook, dry_run=dry_run)
+
+    def one(copy):
+        with lab_lock(copy, "plan" if dry_run else "provision", log=ui.info):
+            return provisioning.provision(copy, todo, playbook, dry_run=dry_run)
+    return [r for results in each(copies, one) for r in results]
 
 
-def destroy(lab) -> bool:
-    """Delete the lab's VMs, never while another task runs on it; False if there was nothing."""
-    with lab_lock(lab, "destroy", log=ui.info):
-        return lifecycle.destroy(lab)
+def verify(copies: list, stages=None) -> runner.Verdict:
+    return worst(each(copies, lambda copy: runner.verify(copy, stages=stages)))
+
+
+def reset(copies: list, stage: str) -> list:
+    """Put each copy back to its checkpoint of stage; the seconds each took."""
+    def one(copy):
+        with lab_lock(copy, "reset", log=ui.info):
+            return checkpoints.reset(copy, stage)
+    return each(copies, one)
+
+
+def destroy(copies: list) -> list:
+    """Delete the copies' VMs, never while another task runs on one; False where there was nothing."""
+    def one(copy):
+        with lab_lock(copy, "destroy", log=ui.info):
+            return lifecycle.destroy(copy)
+    return each(copies, one)

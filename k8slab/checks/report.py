@@ -31,13 +31,13 @@ class Report:
     def add(self, result: CheckResult) -> None:
         self.results.append(result)
         mark = "[green]pass[/green]" if result.passed else "[red]FAIL[/red]"
-        ui.console.print(f"  {mark}  {result.check:<28} {result.node:<12} {result.seconds:5.1f}s  "
+        ui.say(f"  {mark}  {result.check:<28} {result.node:<12} {result.seconds:5.1f}s  "
                          f"{_escape(result.detail)}")
         if not result.passed:
             if result.hint:
-                ui.console.print(f"        hint: {_escape(result.hint)}")
+                ui.say(f"        hint: {_escape(result.hint)}")
             for line in result.evidence.strip().splitlines()[-8:]:
-                ui.console.print(f"        | {_escape(line)}")
+                ui.say(f"        | {_escape(line)}")
 
     @property
     def failed(self) -> list:

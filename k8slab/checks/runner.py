@@ -131,6 +131,8 @@ def verify(lab, stages=None, conns=None, vm_states=None) -> Verdict:
         for c in conns.values():
             c.close()
     json_path, xml_path = write_reports(lab, report)
+    state.record_verify(lab, len(report.results) - len(report.failed), len(report.failed),
+                        report.started)
     ui.info(report.summary())
     ui.info(f"reports: {json_path}, {xml_path}")
     return Verdict.FAILED if report.failed else Verdict.PASSED

@@ -142,6 +142,9 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
 
     # copies share private_network on isolated libvirt networks found by name; VirtualBox finds
     # a host-only network by its subnet, so copies there would share one wire
+    if lab.get("checkpoints") and lab.get("provider") == "virtualbox":
+        add(("checkpoints",), "need the libvirt provider (they are libvirt snapshots); set "
+            "provider: libvirt, or checkpoints: []")
     if lab.get("copies", 1) > 1 and lab.get("provider") == "virtualbox":
         add(("copies",), f"{lab['copies']} copies need the libvirt provider (VirtualBox would "
             "put every copy's nodes on one host-only network); set provider: libvirt, or copies: 1")

@@ -65,8 +65,10 @@ class Lab(BaseModel):
     until: Literal[STAGES] = "start"  # type: ignore[valid-type]
     nodes: list[Node]
     cluster: Cluster = Field(default_factory=Cluster)
-    # How many copies of the lab one command prepares (issue 11); k8slab.allocate plans them.
+    # How many copies of the lab one command prepares (k8slab.copies, k8slab.allocate).
     copies: int = Field(default=1, ge=1, le=MAX_COPIES)
+    # The stages after which `up` keeps a checkpoint of every VM (k8slab.checkpoints).
+    checkpoints: list[Literal[STAGES]] = Field(default_factory=list)  # type: ignore[valid-type]
 
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
 

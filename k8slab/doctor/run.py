@@ -18,16 +18,25 @@ from .finding import PASS, WARN, Finding, blocking
 from .networks import VBOX_NETWORKS_CONF, check_subnet_clash, check_vbox_networks, host_networks
 from .report import print_findings
 
-def lab_ranges(lab, provider) -> dict:
+def lab_ranges(lab, provider, copies=None) -> dict:
+    """The subnets the lab puts on the host. Copies share private_network by design (each on an
+    isolated network of its own); each has its own management network."""
     subnets = {"private_network": lab.private_network}
     if provider == "libvirt":
-        subnets["libvirt.management_network"] = lab.libvirt.management_network
+        if not copies or len(copies) == 1:
+            subnets["libvirt.management_network"] = (copies or [lab])[0].libvirt.management_network
+        else:
+            for c in copies:
+                subnets[f"{c.name}'s management network"] = c.libvirt.management_network
     return subnets
 
 
-def run_doctor(lab, provider: str) -> list:
+def run_doctor(lab, provider: str, copies=None) -> list:
     """Run every check for lab on this host with provider ("libvirt" or "virtualbox",
-    i.e. providers.resolve_provider(lab)); returns the findings, never raises for a missing tool."""
+    i.e. providers.resolve_provider(lab)); returns the findings, never raises for a missing tool.
+    copies: the lab's copies (k8slab.copies.expand) when it has several: memory, disk and CPUs
+    count them all, and their own networks are no clash."""
+    copies = copies or [lab]
     system = _platform.system()
     findings = [check_vagrant(probes.run(["vagrant", "--version"]))]
 
@@ -47,7 +56,7 @@ def run_doctor(lab, provider: str) -> list:
 
     # the host's networks
     addr, route = probes.run(["ip", "-j", "-4", "addr", "show"]), probes.run(["ip", "-j", "-4", "route", "show"])
-    subnets = lab_ranges(lab, provider)
+    subnets = lab_ranges(lab, provider, copies)
     if addr is None or route is None:
         findings.append(Finding("host networks", WARN, "cannot read the host's networks with "
                                 "`ip -j -4 addr/route show` (iproute2 missing or too old)",
@@ -61,23 +70,22 @@ def run_doctor(lab, provider: str) -> list:
             findings.append(Finding("host networks", WARN, f"cannot parse `ip -j` output: {e}",
                                     "check by hand with `ip addr`"))
         if nets is not None:
-            ignore = probes.lab_bridges(lab.name) if provider == "libvirt" else \
+            ignore = [b for c in copies for b in probes.lab_bridges(c.name)] if provider == "libvirt" else \
                 [i for i, n in nets if i.startswith("vboxnet") and n == lab.private_network]
             avoid = [lab.cluster.service_range, lab.cluster.flannel_network,
-                     lab.libvirt.management_network]
+                     *(c.libvirt.management_network for c in copies)]
             prefer = [IPv4Network(f"192.168.{n}.0/24") for n in range(56, 64)] \
                 if provider == "virtualbox" else ()
             findings += check_subnet_clash(subnets, nets, ignore=ignore, avoid=avoid,
                                            prefer=prefer, node_ips=[n.ip for n in lab.nodes])
 
     # memory, disk, CPUs for the VMs not created yet
-    created = probes.created_nodes(lab, provider)
-    todo = [n for n in lab.nodes if n.name not in created]
+    todo = [n for c in copies for n in c.nodes if n.name not in probes.created_nodes(c, provider)]
     findings.append(check_memory(probes.read_text("/proc/meminfo"), sum(n.memory for n in todo)))
     where = probes.LIBVIRT_IMAGES if provider == "libvirt" else str(Path.home())
     place = probes.nearest_existing(where)
     findings.append(check_disk(probes.free_bytes(place), DISK_PER_VM * len(todo), place))
-    findings.append(check_cpus(os.cpu_count() or 1, lab.nodes))
+    findings.append(check_cpus(os.cpu_count() or 1, [n for c in copies for n in c.nodes]))
 
     # the box
     listing = probes.run(["vagrant", "box", "list", "--machine-readable"])
@@ -89,10 +97,10 @@ def run_doctor(lab, provider: str) -> list:
     return findings
 
 
-def preflight(lab, provider: str) -> list:
+def preflight(lab, provider: str, copies=None) -> list:
     """For `invoke up`: run the checks; print them when any did not pass; raise LabError when
     one failed, before anything is touched. Returns the findings."""
-    findings = run_doctor(lab, provider)
+    findings = run_doctor(lab, provider, copies)
     if any(f.status != PASS for f in findings):
         print_findings(findings)
     failed = blocking(findings)

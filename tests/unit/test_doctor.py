@@ -419,7 +419,7 @@ def test_run_doctor_on_this_host_never_raises(lab):
 
 def test_preflight_raises_on_a_failure(lab, monkeypatch):
     monkeypatch.setattr(doctor.run, "run_doctor",
-                        lambda lab, provider: [Finding("vagrant", FAIL, "missing", "install")])
+                        lambda lab, provider, copies=None: [Finding("vagrant", FAIL, "missing", "install")])
     monkeypatch.setattr(doctor.run, "print_findings", lambda fs: None)
     with pytest.raises(LabError, match="1 host check"):
         doctor.preflight(lab, "libvirt")

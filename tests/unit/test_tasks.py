@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-TASKS = ["destroy", "doctor", "plan", "provision", "render", "ssh", "status", "up", "verify"]
+TASKS = ["destroy", "doctor", "plan", "provision", "render", "reset", "ssh", "status", "up", "verify"]
 
 
 def invoke(*args, cwd=REPO, env=None):
@@ -57,12 +57,3 @@ def test_destroy_without_yes_and_without_a_terminal_refuses(tmp_path):
                         "--config", str(tmp_path / "lab.yaml")], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "without --yes" in r.stderr, r.stderr
-
-
-def test_copies_above_one_are_refused_before_anything_runs(lab_with):
-    # the copies are allocated but not built yet: `up` must not build one lab and look done
-    from k8slab import workflow
-    from k8slab.errors import LabError
-    lab = lab_with(("copies: 1", "copies: 3"))
-    with pytest.raises(LabError, match="copies: 3: the tasks build one copy so far"):
-        workflow.up(lab, playbook=None)

@@ -1,0 +1,110 @@
+"""`invoke status`: a ClassView of the copies from their lab folders (state.json, verify.json,
+checkpoints.json, the cached SSH settings) and one `vagrant status` per copy (side by side),
+printed as a table and written as the class's HTML page (`.lab/<name>/class.html`)."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from .. import checkpoints, lifecycle, state, ui
+from ..copies import class_folder
+from ..ssh import _cache_path, parse_ssh_config
+from .model import CheckpointView, CheckView, ClassView, CopyView, NodeView, VerifyView
+
+PAGE = "class.html"
+_LEASE = re.compile(r"^lease (\S+),")   # checks/network.py's "flannel lease" detail
+
+
+def _verify(copy, recorded: dict):
+    """The last verify's outcome (state.json) with its checks (verify.json); None after a reset."""
+    if not recorded:
+        return None
+    try:
+        results = json.loads((Path(copy.workdir) / "verify.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        results = []
+    checks = tuple(CheckView(r["group"], r["check"], r["node"], r["passed"], r["detail"], r["hint"])
+                   for r in results)
+    return VerifyView(recorded["at"], recorded["passed"], recorded["failed"], checks)
+
+
+def _leases(view) -> dict:
+    """node -> its flannel subnet, as the last verify saw it."""
+    out = {}
+    for c in (view.checks if view else ()):
+        m = _LEASE.match(c.detail)
+        if c.check == "flannel lease" and c.passed and m:
+            out[c.node] = m.group(1)
+    return out
+
+
+def _access(lab, copy, index) -> tuple:
+    which = f" --copy {index}" if lab.copies > 1 else ""
+    out = [(f"shell on {n.name}", f"invoke ssh {n.name} --config {lab.path}{which}")
+           for n in copy.nodes]
+    cache = _cache_path(copy)
+    if cache.exists():   # the plain ssh line, once Vagrant has told us the addresses
+        for name, t in parse_ssh_config(cache.read_text()).items():
+            out.append((f"plain ssh to {name}", f"ssh -p {t.port} -i {t.key_file} {t.user}@{t.host}"))
+    return tuple(out)
+
+
+def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
+    st = state.load_state(copy)
+    verify = _verify(copy, st.get("verify"))
+    leases = _leases(verify)
+    nodes = tuple(NodeView(n.name, tuple(n.roles), str(n.ip), vm_states.get(n.name, "unknown"),
+                           leases.get(n.name)) for n in copy.nodes)
+    points = tuple(CheckpointView(s, v["at"], v["disk_bytes"])
+                   for s, v in sorted(checkpoints.recorded(copy).items(), key=lambda kv: kv[1]["at"]))
+    note = st.get("note") or {}
+    return CopyView(copy.name, index, nodes, tuple(state.applied_stages(copy)), verify,
+                    _access(lab, copy, index), points, str(copy.libvirt.management_network),
+                    f"{note['text']} at {time.strftime('%Y-%m-%d %H:%M', time.localtime(note['at']))}"
+                    if note else "")
+
+
+def gather(lab, copies) -> ClassView:
+    from ..workflow import each
+    states = each(copies, lifecycle.vm_states)
+    index = {c.name: k for k, c in enumerate(copies, 1)}
+    if lab.copies > 1:   # the copy's own number, also when --copy picked some
+        index = {c.name: int(c.name.rsplit("-", 1)[1]) for c in copies}
+    return ClassView(lab.name, str(lab.path), time.time(),
+                     tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, states)),
+                     str(lab.private_network))
+
+
+def _verify_text(v) -> str:
+    if v is None:
+        return "not verified"
+    when = time.strftime("%H:%M", time.localtime(v.at))
+    return f"{v.passed} passed at {when}" if not v.failed else f"{v.failed} FAILED at {when}"
+
+
+def show(lab, copies) -> ClassView:
+    view = gather(lab, copies)
+    for cv in view.copies:
+        ui.table(f"lab {cv.lab}", ["node", "roles", "ip", "state", "flannel"],
+                 [(n.name, ",".join(n.roles), n.ip, n.state, n.flannel_subnet or "-") for n in cv.nodes])
+        ui.info(f"stages applied: {', '.join(cv.stages) if cv.stages else 'none'}; "
+                f"verify: {_verify_text(cv.verify)}"
+                + (f"; checkpoints: {', '.join(p.stage for p in cv.checkpoints)}" if cv.checkpoints else "")
+                + (f"; {cv.note}" if cv.note else ""))
+    if len(view.copies) > 1:
+        ui.table(f"class {lab.name}: {len(view.copies)} copies", ["copy", "VMs", "stage", "verify", "ssh"],
+                 [(cv.lab, _vms(cv), cv.stage, _verify_text(cv.verify), cv.access[0][1])
+                  for cv in view.copies])
+    page = class_folder(lab) / PAGE
+    if len(copies) == lab.copies:   # the page is the whole class: --copy K leaves it as it was
+        from .html import write_html
+        write_html(view, page)
+        ui.info(f"class page: {page}")
+    return view
+
+
+def _vms(cv) -> str:
+    running = sum(n.state == "running" for n in cv.nodes)
+    return f"{running}/{len(cv.nodes)} running"

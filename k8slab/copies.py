@@ -1,0 +1,95 @@
+"""The copies of a lab file (a class): copy k is a lab of its own, with the lab file's nodes and
+private IPs, its own names and its own management network, so every task that works on one lab
+works on a copy unchanged.
+
+- `copies: 1` (the default) is the lab itself: its names, its folder, its management_network.
+- `copies: N` makes labs `<name>-1` .. `<name>-N` (k8slab.allocate.names), each with a
+  management /24 that k8slab.allocate picked free on this host. The picks are kept in the class
+  folder (`.lab/<name>/class.json`), so a copy never moves while its network exists; the class
+  folder also holds the class's status page (class.html).
+- Every copy's private network is libvirt "veryisolated" and looked up by name
+  (Vagrantfile.j2), so copies hold the same subnet and IPs without seeing each other.
+"""
+from __future__ import annotations
+
+import json
+from ipaddress import IPv4Network
+from pathlib import Path
+
+from . import allocate
+from .doctor import probes
+from .doctor.networks import host_networks
+from .errors import LabError
+from .providers import resolve_provider
+from .workdir import write_if_changed
+
+CLASS_FILE = "class.json"
+
+
+def class_folder(lab) -> Path:
+    """The lab file's own folder under .lab/ (for one copy, also the copy's folder)."""
+    folder = lab.path.parent / ".lab" / lab.name
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+def _kept(lab) -> dict:
+    """index -> management subnet from an earlier run (class.json); {} when there is none."""
+    try:
+        data = json.loads((class_folder(lab) / CLASS_FILE).read_text())
+        return {int(k): IPv4Network(v["management_network"]) for k, v in data["copies"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}   # none yet, or edited by hand: allocate afresh (kept subnets are only a wish)
+
+
+def _host() -> allocate.Host:
+    """This host's networks; the copies' own bridges (an earlier run's) are no clash."""
+    addr = probes.run(["ip", "-j", "-4", "addr", "show"])
+    route = probes.run(["ip", "-j", "-4", "route", "show"])
+    networks = tuple(host_networks(addr, route)) if addr is not None and route is not None else ()
+    return allocate.Host(networks=networks)
+
+
+def _own_bridges(lab) -> tuple:
+    names = [allocate.copy_names(lab.name, k, lab.copies).lab for k in range(1, lab.copies + 1)]
+    return tuple(b for n in names for b in probes.lab_bridges(n))
+
+
+def expand(lab) -> list:
+    """The copies of lab as labs, by index: [lab] itself for copies: 1."""
+    if lab.copies == 1:
+        return [lab]
+    if resolve_provider(lab) != "libvirt":
+        raise LabError(f"{lab.path}: copies: {lab.copies} needs the libvirt provider (VirtualBox "
+                       "host-only networks are found by subnet: copies would share one); set "
+                       "provider: libvirt, or copies: 1")
+    host = _host()
+    host = allocate.Host(host.name, host.uri, host.networks, _own_bridges(lab))
+    placed = allocate.allocate(lab, host=host, keep=_kept(lab))
+    write_if_changed(class_folder(lab) / CLASS_FILE, json.dumps({
+        "lab": lab.name,
+        "copies": {str(c.index): {"lab": c.names.lab, "management_network": str(c.management_subnet)}
+                   for c in placed.copies}}, indent=2, sort_keys=True) + "\n")
+    return [copy_lab(lab, c) for c in placed.copies]
+
+
+def copy_lab(lab, copy: allocate.Copy):
+    """Copy `copy` of lab as a Lab: the same nodes and settings, its own name (hence folder,
+    domains and networks) and management subnet."""
+    libvirt = lab.libvirt.model_copy(update={"management_network": copy.management_subnet})
+    return lab.model_copy(update={"name": copy.names.lab, "copies": 1, "libvirt": libvirt})
+
+
+def select(lab, copies: list, which: str = "") -> list:
+    """The copies a task's --copy names: "" or "all" for every copy, else "2" or "1,3"."""
+    if not which or which == "all":
+        return copies
+    try:
+        wanted = sorted({int(k) for k in which.split(",")})
+    except ValueError:
+        wanted = None
+    if not wanted or any(not 1 <= k <= len(copies) for k in wanted):
+        raise LabError(f"--copy {which}: lab {lab.name} has copies 1..{len(copies)} "
+                       f"(copies: {lab.copies}); give one number, a list like 1,3, or all")
+    return [copies[k - 1] for k in wanted]
