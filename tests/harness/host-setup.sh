@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host packages the real-VM tests need (Debian 12): QEMU, libvirt, Vagrant with vagrant-libvirt,
 # what the box recipe uses (debootstrap, extlinux), and what Kubernetes' own `make` and flannel's
-# cgo build use besides Go (make, gcc, libc6-dev, rsync). Go itself comes with the machine. Idempotent: installs only what is
+# cgo build use besides Go (make, gcc, libc6-dev, rsync), and what the class view's browser test
+# uses (chromium, poppler-utils' pdftotext). Go itself comes with the machine. Idempotent: installs only what is
 # missing, runs `apt-get update` at most once, and says what it did.
 # Called by ./test.sh (the README's test command, which .ci/run runs) before pytest.
 set -euo pipefail
@@ -14,6 +15,8 @@ PACKAGES=(
     make gcc libc6-dev rsync
     dnsmasq-base ebtables
     python3-venv
+    # the class view's test opens its HTML page in headless Chromium and reads the printed PDF
+    chromium poppler-utils
 )
 
 say() { echo "host-setup: $*"; }
