@@ -91,9 +91,10 @@ def reset(lab, stage: str) -> float:
     have = recorded(lab)
     if stage not in have:
         kept = ", ".join(s for s in have) or "none"
+        todo = "run `invoke up`" if stage in lab.checkpoints else \
+            f"list it under `checkpoints:` in {lab.path.name}, then run `invoke up`"
         raise LabError(f"lab {lab.name}: no checkpoint for stage {stage!r} (checkpoints kept: "
-                       f"{kept}); list the stage under `checkpoints:` in {lab.path.name} and run "
-                       f"`invoke up` to take it")
+                       f"{kept}); {todo} to take it (`up` keeps one when the stage is applied)")
     doms = _domains(lab)
     name = snapshot_name(stage)
     lacking = [n for n, snaps in libvirt.each(doms, lambda _, d: libvirt.snapshots(d)).items()
