@@ -423,3 +423,20 @@ def test_preflight_raises_on_a_failure(lab, monkeypatch):
     monkeypatch.setattr(doctor.run, "print_findings", lambda fs: None)
     with pytest.raises(LabError, match="1 host check"):
         doctor.preflight(lab, "libvirt")
+
+
+def test_doctor_counts_every_copy_of_a_class(lab_with):
+    # three copies of the tutorial's three 1024 MiB VMs: memory and disk for nine VMs, and one
+    # subnet check per copy's own management network (the private subnet is shared by design)
+    from k8slab import copies
+    klass = lab_with(("copies: 1", "copies: 3"), ("provider: auto", "provider: libvirt"))
+    made = copies.expand(klass)
+    fs = {f.check: f for f in doctor.run_doctor(klass, "libvirt", made)}
+    assert "9216" in fs["memory"].detail, fs["memory"].detail
+    assert "27.0 GiB" in fs["disk"].detail, fs["disk"].detail
+    if shutil.which("ip"):
+        for c in made:
+            assert f"{c.name}'s management network free" in fs, list(fs)
+        assert "libvirt.management_network free" not in fs
+    one = {f.check: f for f in doctor.run_doctor(lab_with(), "libvirt")}
+    assert "3072" in one["memory"].detail, one["memory"].detail
