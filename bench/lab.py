@@ -112,11 +112,17 @@ def compare_states(want: dict, got: dict) -> list[str]:
 class Bench:
     """One debian12 lab (the tutorial's three nodes, up to etcd) driven inside the namespace."""
 
-    def __init__(self, vmhost, folder: Path, name: str = "bench", log=print):
+    def __init__(self, vmhost, folder: Path, name: str = "bench", log=print, sizes=None,
+                 nodes: int = 3, extra: str = ""):
+        """nodes: the tutorial's first `nodes` nodes; extra: lab file lines appended."""
         self.vm = vmhost
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.lab = vmhost.write_lab(self.folder, name, until="etcd")
+        self.lab = vmhost.write_lab(self.folder, name, until="etcd", sizes=sizes)
+        lines = self.lab.read_text().splitlines(True)
+        if nodes < 3:
+            lines = [x for x in lines if not any(f"k8s-node{k}," in x for k in range(nodes, 3))]
+        self.lab.write_text("".join(lines) + extra)
         self.lab_dir = self.folder / ".lab" / f"k8slabt-{name}"
         self.out_dir = self.folder / "out"
         self.out_dir.mkdir(exist_ok=True)

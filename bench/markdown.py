@@ -63,7 +63,58 @@ def render(res: dict) -> str:
                    f"{x['ansible']['again_s']:.1f} ({x['ansible']['again_changed']}) | "
                    f"{x['ratio_first_shell']:.2f} / {x['ratio_again_shell']:.2f} | "
                    f"{x['ratio_first_ansible']:.2f} / {x['ratio_again_ansible']:.2f} |")
+    if "stack" in res:
+        out += ["", stack_table(res["stack"])]
     return "\n".join(out) + "\n"
+
+
+def _met(ok) -> str:
+    return "met" if ok else "**not met**"
+
+
+def stack_table(st: dict) -> str:
+    """bench/stack.py's parts: bare Vagrant vs the tool, the full stack, reset vs rebuild."""
+    up, full = st["up_etcd"], st["up_start"]
+    noop = st["noop_provision_all"]
+    noop_med = sorted(x["wall_s"] for x in noop)[len(noop) // 2]
+    noop_up = st["noop_up_all"]
+    rows = [
+        "Full stack, copies and resets (bench/stack.py, same session):", "",
+        "| measure | seconds | target |", "|---|---:|---|",
+        f"| bare `vagrant up --no-provision` of the tool's Vagrantfile (3 VMs) | {s(st['vagrant_up_s'])} | |",
+        f"| `invoke up --until etcd` from nothing, same VMs (boot {s(up['boot_s'])}, stages "
+        f"{', '.join(f'{k} {v:.1f}' for k, v in up['stages_s'].items())}, verify {s(up['verify_s'])}) | "
+        f"{s(up['wall_s'])} | ≤ 1.15 × vagrant up: {r(st['up_vs_vagrant'])}, {_met(st['up_vs_vagrant'] <= 1.15)} |",
+        f"| on to the full stack: `invoke up --until start` (stages "
+        f"{', '.join(f'{k} {v:.1f}' for k, v in full['stages_s'].items())}; Ready after {full['ready_wait_s']} s "
+        f"of verify's wait; verify {s(full['verify_s'])}; {full['verify_passed']} passed, "
+        f"{full['verify_failed']} failed) | {s(full['wall_s'])} | |",
+        f"| from nothing to both nodes Ready and verified (the two rows above) | "
+        f"{s(up['wall_s'] + full['wall_s'])} | |",
+        f"| no-op `invoke provision`, all six stages (median of {len(noop)}; changes "
+        f"{max(x['changed'] or 0 for x in noop)}) | {s(noop_med)} | ≤ 4 s: {_met(noop_med <= 4)} |",
+        f"| no-op `invoke up`, all six stages and verify ({noop_up['changed_printed']} changes; verify "
+        f"{noop_up['verify_passed']} passed, {noop_up['verify_failed']} failed, {s(noop_up['verify_s'])}) | "
+        f"{s(noop_up['wall_s'])} | ≤ 8 s: {_met(noop_up['wall_s'] <= 8)} |",
+    ]
+    for name, cp in full.get("checkpoints", {}).items():
+        rows.append(f"| checkpoint after {name.split('/')[-1]} (3 VMs paused together; disk "
+                    f"{cp['mib']} MiB) | {s(cp['seconds'])} | disk reported |")
+    rebuild = up["wall_s"]
+    for stage in ("etcd", "start"):
+        rs = st[f"reset_{stage}"]
+        rows.append(f"| `invoke reset --to {stage}` of the 3-VM copy (then verify: exit "
+                    f"{rs['verify_exit']}, {rs['verify']['verify_passed']} passed) | {s(rs['wall_s'])} | "
+                    f"< 20 s: {_met(rs['wall_s'] < 20)} |")
+    rows.append(f"| reset to etcd / rebuild to etcd from nothing | {r(st['reset_etcd']['wall_s'] / rebuild)} | "
+                f"≤ 0.1: {_met(st['reset_etcd']['wall_s'] / rebuild <= 0.1)} |")
+    rows.append(f"| two copies of a 2-VM lab, `invoke up --until etcd` from nothing (the rebuild) | "
+                f"{s(st['class_up_s'])} | |")
+    cr = st["class_reset"]
+    rows.append(f"| `invoke reset --to base` of both copies at once (each: "
+                f"{', '.join(f'{k} {v:.1f} s' for k, v in cr['printed_s'].items())}) | {s(cr['wall_s'])} | "
+                f"ratio to the rebuild {r(cr['wall_s'] / st['class_up_s'])} |")
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

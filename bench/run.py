@@ -19,6 +19,8 @@ VmHost), and on ONE debian12 lab `k8slabt-bench` (the tutorial's three nodes, un
      after another) and the Ansible way (bench/ansible/playbook.yml, ansible-core from
      bench/.venv-ansible): first run and re-run each; after each, the VMs' state is compared
      with the tool's (files on every node, etcd active/enabled, the flannel key).
+Then bench/stack.py: bare `vagrant up` against `invoke up`, the full stack and its no-op
+re-runs, checkpoints and reset against rebuild for one copy and for two copies at once.
 Prints a table and writes bench/results.json (and every command's output under bench/.work/).
 Everything is removed at the end (the lab's VMs, then the harness's clean-up).
 """
@@ -224,6 +226,10 @@ def main():
         host.setup()
         bench = Bench(host, WORK, "bench", log=log)
         res.update(run_bench(bench, args.rounds, args.cost_runs))
+        bench.close_ansible_masters()
+        bench.destroy()   # its VMs would take CPU from the next parts
+        from bench.stack import stack
+        res["stack"] = stack(host, WORK, log)
     except Exception as e:  # recorded in results.json; the clean-up below runs regardless
         import traceback
         res["error"] = str(e) if isinstance(e, StepFailed) else traceback.format_exc()

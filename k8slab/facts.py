@@ -1,7 +1,10 @@
-"""What the steps need to know about a node, read from it in one command before its steps are built.
+"""What the steps need to know about a node, read from it with the steps' own reads (one round
+trip) before any step is planned.
 
 Steps get these facts, never the host, so a FileStep's transform stays a pure function of the
 file's text, and a playbook's steps can be built for any lab with given facts (tests do).
+Steps are built before the facts are read, so they use them lazily (NodeFacts.need at plan
+time), never while being built.
 """
 from __future__ import annotations
 
@@ -45,7 +48,11 @@ def private_iface(addresses: str, ip) -> str:
 
 def gather(host) -> Facts:
     """The node's facts, from one command on it; what cannot be read is recorded, not raised."""
-    result = host.run(ADDRESSES, check=False)
+    return from_result(host, host.run(ADDRESSES, check=False))
+
+
+def from_result(host, result) -> Facts:
+    """The facts from ADDRESSES' Result (run alone, or in the node's batch)."""
     try:
         iface = private_iface(result.stdout, host.node.ip) if result.ok else ""
     except ValueError:  # output ip never prints: the evidence below shows it
@@ -55,3 +62,20 @@ def gather(host) -> Facts:
     return Facts(missing=CommandError(
         f"finding the interface of {host.node.ip}", ADDRESSES, result.exited,
         result.output.splitlines()[-TAIL:], host.log_path, host.name, "facts"))
+
+
+class NodeFacts:
+    """A node's facts as the run knows them now: the steps hold this, the runner updates it."""
+
+    def __init__(self, facts: Facts = Facts()):
+        self.current = facts
+
+    @property
+    def complete(self) -> bool:
+        return self.current.complete
+
+    def need(self, name: str) -> str:
+        return self.current.need(name)
+
+    def __getattr__(self, name):
+        return getattr(self.current, name)

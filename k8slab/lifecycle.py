@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import time
 
-from . import checkpoints, state, ui
+from . import checkpoints, libvirt, state, ui
 from .config import load_lab
+from .errors import LabError
 from .providers import resolve_provider
 from .render import write_vagrantfile
 from .ssh import forget_ssh_config, open_connections, ssh_targets
@@ -29,6 +30,25 @@ def render(lab) -> tuple:
     provider = resolve_provider(lab)
     path, changed = write_vagrantfile(lab, provider)
     return path, changed, provider
+
+
+def running_as_rendered(lab) -> bool:
+    """Whether `vagrant up` would do nothing: libvirt, the Vagrantfile as the lab file renders it
+    now (rendering writes nothing), and every node's domain running. Asked of libvirt (tens of
+    milliseconds) instead of Vagrant (seconds); a missing, stopped or paused VM, or a changed
+    Vagrantfile, makes it False, and then Vagrant boots as always."""
+    provider = resolve_provider(lab)
+    _, changed = write_vagrantfile(lab, provider)
+    if provider != "libvirt" or changed:
+        return False
+    doms = libvirt.domains(lab)
+    if set(doms) != {n.name for n in lab.nodes}:
+        return False
+    try:
+        states = libvirt.each(doms, lambda _, d: libvirt.state(d))
+    except LabError:   # a domain Vagrant recorded but libvirt no longer has
+        return False
+    return all(s == "running" for s in states.values())
 
 
 def boot(lab) -> float:

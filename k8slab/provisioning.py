@@ -40,32 +40,64 @@ class StepResult:
     diff: str = ""
 
 
-def _run_node(stage, lab, node, host, playbook, facts, dry_run):
+class _Run:
+    """What one provisioning run knows: per node its facts, its steps of every stage (built
+    before anything runs) and what their probes read in the node's one batch. The batch holds
+    while nothing changed anywhere (a no-op run reads every node once, and that is all); after
+    the first change, steps read the host themselves, as the change may concern them."""
+
+    def __init__(self, lab, stages, playbook, dry_run):
+        self.lab, self.stages, self.playbook, self.dry_run = lab, stages, playbook, dry_run
+        self.facts = {n.name: node_facts.NodeFacts() for n in lab.nodes}
+        self.steps = {n.name: {s: playbook.steps(s, lab, n, self.facts[n.name]) for s in stages}
+                      for n in lab.nodes}
+        self.read = {n.name: {} for n in lab.nodes}   # node -> id(step) -> Result
+        self.fresh = True
+
+    def context(self) -> Context:
+        return Context(dry_run=self.dry_run, scripts=self.playbook.scripts)
+
+    def gather(self, node, host) -> None:
+        """One round trip: the node's facts and every probe of every step of the run."""
+        ctx = self.context()
+        probing = [(step, step.probe(ctx)) for stage in self.stages
+                   for step in self.steps[node.name][stage]]
+        probing = [(step, cmd) for step, cmd in probing if cmd]
+        host.step = "facts"
+        results = host.run_many([node_facts.ADDRESSES] + [cmd for _, cmd in probing])
+        self.facts[node.name].current = node_facts.from_result(host, results[0])
+        self.read[node.name] = {id(step): r for (step, _), r in zip(probing, results[1:]) if r.answered}
+
+    def fact(self, node, step):
+        return self.read[node.name].get(id(step)) if self.fresh else None
+
+
+def _run_node(stage, node, host, run: _Run):
     """The stage's steps on one node, in order; stops at the node's first failure.
 
-    facts: the run's facts per node; gathered before the steps are built, again before each stage
-    while incomplete (the base stage may only now have raised the private IP)."""
-    ctx = Context(dry_run=dry_run, scripts=playbook.scripts)
+    The node's facts are gathered again before each stage while incomplete (the base stage may
+    only now have raised the private IP)."""
+    ctx = run.context()
     results = []
     try:
-        if node.name not in facts or not facts[node.name].complete:
+        if not run.facts[node.name].complete:
             host.step = f"{stage}/facts"
-            facts[node.name] = node_facts.gather(host)
-        steps = playbook.steps(stage, lab, node, facts[node.name])
+            run.facts[node.name].current = node_facts.gather(host)
     except CommandError as e:
         return results, e
-    for step in steps:
+    for step in run.steps[node.name][stage]:
         host.step = f"{stage}/{step.name}"
         start = time.monotonic()
         try:
-            plan = step.plan(host, ctx)
-            if plan.changes and not dry_run:
+            plan = step.plan(host, ctx, run.fact(node, step))
+            if plan.changes and not run.dry_run:
+                run.fresh = False     # from here on every step reads what it needs itself
                 plan.apply()
         except CommandError as e:
             results.append(StepResult(stage, node.name, step.name, "failed", str(e.command),
                                       time.monotonic() - start, []))
             return results, e
-        outcome = "ok" if not plan.changes else ("would change" if dry_run else "changed")
+        outcome = "ok" if not plan.changes else ("would change" if run.dry_run else "changed")
         results.append(StepResult(stage, node.name, step.name, outcome, plan.note,
                                   time.monotonic() - start, plan.commands, plan.diff))
     return results, None
@@ -87,15 +119,19 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
     """Apply (or with dry_run, show) the playbook's stages; returns every step's result.
     after_stage(stage, changed): called once a stage is applied everywhere (up's checkpoints)."""
     workdir = ensure_workdir(lab)
+    run = _Run(lab, stages, playbook, dry_run)   # the steps are built before anything runs
+    owned = conns is None   # connections handed in are the caller's to close
     conns = conns or open_connections(lab, Vagrant(lab))
     hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
-    everything, facts = [], {}
+    everything = []
     try:
         with ThreadPoolExecutor(max_workers=len(lab.nodes)) as pool:
+            start = time.monotonic()
+            list(pool.map(lambda n: run.gather(n, hosts[n.name]), lab.nodes))
+            ui.info(f"read every node's state in one round trip each ({time.monotonic() - start:.1f}s)")
             for stage in stages:
                 start = time.monotonic()
-                futures = {n.name: pool.submit(_run_node, stage, lab, n, hosts[n.name], playbook, facts,
-                                                   dry_run)
+                futures = {n.name: pool.submit(_run_node, stage, n, hosts[n.name], run)
                            for n in lab.nodes}
                 failures, results = [], []
                 for name, fut in futures.items():
@@ -113,7 +149,7 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
                     if after_stage:
                         after_stage(stage, sum(r.result == "changed" for r in results))
     finally:
-        for c in conns.values():
+        for c in conns.values() if owned else ():
             c.close()
     _save_report(lab, everything, dry_run)
     changed = sum(r.result in ("changed", "would change") for r in everything)

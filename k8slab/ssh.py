@@ -5,6 +5,7 @@ milliseconds), and refreshed when it is missing, stale, or a connection fails.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,13 +82,17 @@ def open_connections(lab, vagrant, only=None) -> dict[str, Connection]:
     for attempt in (0, 1):
         targets = ssh_targets(lab, vagrant, refresh=attempt == 1)
         conns, failed = {}, {}
-        for name in names:
+
+        def open_one(name):
             c = connect(targets[name])
             try:
                 c.open()
                 conns[name] = c
             except Exception as e:  # paramiko raises many types; any means "cannot reach"
                 failed[name] = f"{type(e).__name__}: {e}"
+        # all at once: each handshake is a few round trips to an emulated guest
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            list(pool.map(open_one, names))
         if not failed:
             return conns
         for c in conns.values():

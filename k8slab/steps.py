@@ -1,12 +1,15 @@
 """Provisioning steps: each reads the host, computes what differs, and changes only that.
 
 A step's plan() only reads. It returns a Plan: the unified diff and the commands that would
-run, and a function that applies them. An empty plan means "ok, nothing to do". Dry runs print
+run, and a function that applies them. What it reads is one command, its probe(): the runner
+runs every step's probe of a node in one round trip (Host.run_many) and hands each step its
+Result as `fact`; plan() reads the host itself only without one (after something changed). An empty plan means "ok, nothing to do". Dry runs print
 plans; real runs apply them. Services restart only when a file they read changed (the
 stage's Context collects those services).
 """
 from __future__ import annotations
 
+import base64
 import difflib
 import shlex
 import time
@@ -14,9 +17,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .errors import CommandError
+from .remote import read_command
 from .tutorial import PENDING_RESTART as PENDING, etcdctl
 
 WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
+NOT_FOUND = 127    # bash's exit code for a command that is not installed
 
 
 @dataclass
@@ -47,8 +52,16 @@ def _unified(path: str, old: str, new: str) -> str:
 class Step:
     name = "step"
 
-    def plan(self, host, ctx: Context) -> Plan:
+    def probe(self, ctx: Context) -> Optional[str]:
+        """The read-only command whose Result plan() needs (None: it needs none)."""
+        return None
+
+    def plan(self, host, ctx: Context, fact=None) -> Plan:
+        """fact: probe()'s Result, run earlier in the node's batch; None: read the host now."""
         raise NotImplementedError
+
+    def _probe(self, host, ctx, fact):
+        return fact if fact is not None else host.run(self.probe(ctx), check=False)
 
 
 class FileStep(Step):
@@ -58,8 +71,11 @@ class FileStep(Step):
         self.name, self.path, self.transform = name, path, transform
         self.restarts, self.mode, self.package_hint = tuple(restarts), mode, package_hint
 
-    def plan(self, host, ctx):
-        current = host.read(self.path)
+    def probe(self, ctx):
+        return read_command(self.path)
+
+    def plan(self, host, ctx, fact=None):
+        current = host.read_result(self.path, self._probe(host, ctx, fact))
         if current is None and self.package_hint:
             if ctx.dry_run:
                 return Plan(note=f"{self.path} does not exist yet (the base stage installs "
@@ -86,11 +102,14 @@ class FileStep(Step):
 RUNNING_STATES = ("enabled", "static", "generated", "indirect")
 
 
-def _service_facts(host, services) -> tuple[dict, set]:
-    """Each service's (active, enabled) state and the pending restart marks, in one round trip."""
+def _service_probe(services) -> str:
     names = " ".join(services)
-    out = host.run(f"systemctl is-active {names}; echo --; systemctl is-enabled {names}; "
-                   f"echo --; ls {PENDING} 2>/dev/null", check=False).stdout
+    return (f"systemctl is-active {names}; echo --; systemctl is-enabled {names}; "
+            f"echo --; ls {PENDING} 2>/dev/null")
+
+
+def _service_facts(out: str, services) -> tuple[dict, set]:
+    """Each service's (active, enabled) state and the pending restart marks, from _service_probe."""
     active, enabled, pending = (out.split("--") + ["", "", ""])[:3]
     active, enabled = active.split(), enabled.split()
     pad = [""] * len(services)
@@ -109,8 +128,11 @@ class ServiceStep(Step):
         self.services, self.start = list(services), start
         self.name = ("services " if start else "restart changed ") + " ".join(self.services)
 
-    def plan(self, host, ctx):
-        states, pending = _service_facts(host, self.services)
+    def probe(self, ctx):
+        return _service_probe(self.services)
+
+    def plan(self, host, ctx, fact=None):
+        states, pending = _service_facts(self._probe(host, ctx, fact).stdout, self.services)
         restart = (ctx.restart | pending) & set(self.services)
         ctx.restart.difference_update(self.services)
         candidates = self.services if self.start else [s for s in self.services if s in restart]
@@ -139,12 +161,13 @@ class PackageStep(Step):
         self.packages, self.manager = list(packages), manager
         self.name = "packages " + " ".join(self.packages)
 
-    def plan(self, host, ctx):
+    def probe(self, ctx):
         if self.manager == "yum":
-            query = "rpm -q --qf '%{NAME}\\n' " + " ".join(self.packages)
-        else:
-            query = "dpkg-query -W -f '${Package} ${Status}\\n' " + " ".join(self.packages)
-        out = host.run(query, check=False).stdout
+            return "rpm -q --qf '%{NAME}\\n' " + " ".join(self.packages)
+        return "dpkg-query -W -f '${Package} ${Status}\\n' " + " ".join(self.packages)
+
+    def plan(self, host, ctx, fact=None):
+        out = self._probe(host, ctx, fact).stdout
         if self.manager == "yum":
             have = {line.strip() for line in out.splitlines() if "not installed" not in line}
         else:
@@ -173,9 +196,17 @@ class ShellStep(Step):
         env = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": mode, **self.env}.items())
         return f"env {env} bash -s"
 
-    def plan(self, host, ctx):
-        text = (ctx.scripts / "lib.sh").read_text() + (ctx.scripts / self.script).read_text()
-        r = host.run(self._command("check"), stdin=text, check=False)
+    def _text(self, ctx):
+        return (ctx.scripts / "lib.sh").read_text() + (ctx.scripts / self.script).read_text()
+
+    def probe(self, ctx):
+        # the script rides along in the command, as Host.run's stdin does
+        data = base64.b64encode(self._text(ctx).encode()).decode()
+        return f"echo {data} | base64 -d | {self._command('check')}"
+
+    def plan(self, host, ctx, fact=None):
+        text = self._text(ctx)
+        r = self._probe(host, ctx, fact)
         if r.exited == 0:
             return Plan(note=r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "ok")
         if r.exited != WOULD_CHANGE:
@@ -194,11 +225,14 @@ class EtcdKeyStep(Step):
     def _etcdctl(self, args):
         return f"{etcdctl(self.endpoint)} {args}"
 
-    def plan(self, host, ctx):
-        if ctx.dry_run and host.run("command -v etcdctl", check=False).exited != 0:
+    def probe(self, ctx):
+        return self._etcdctl(f"get {self.key}")
+
+    def plan(self, host, ctx, fact=None):
+        current = self._probe(host, ctx, fact)
+        if ctx.dry_run and current.exited == NOT_FOUND:
             return Plan(commands=[self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")],
                         note="etcdctl not installed yet")
-        current = host.run(self._etcdctl(f"get {self.key}"), check=False)
         if current.ok and current.stdout.strip() == self.value:
             return Plan(note=f"{self.key} = {self.value}")
         if not current.ok and not ctx.dry_run:

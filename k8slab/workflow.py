@@ -13,6 +13,8 @@ from . import checkpoints, doctor, lifecycle, provisioning, ui
 from .checks import runner
 from .errors import LabError
 from .lock import lab_lock
+from .ssh import open_connections
+from .vagrant import Vagrant
 
 
 def stages(lab, until: str = "") -> tuple:
@@ -57,21 +59,35 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
     """Boot and provision the copies (checkpoints after the stages the lab file lists), then
     verify them; the class's Verdict (None without verify)."""
     todo = stages(lab, until)  # a wrong --until is refused before anything runs
-    # the host's problems before any change, once for the class: memory, disk and CPUs of all
-    # the copies together
-    doctor.preflight(lab, lifecycle.provider(lab), copies)
+    running = {c.name: lifecycle.running_as_rendered(c) for c in copies}
+    if all(running.values()):
+        # nothing to boot: the host checks are about VMs still to start, `vagrant up` would
+        # only confirm they run (seconds each, for nothing)
+        ui.info("every VM is running as rendered: host checks and `vagrant up` skipped")
+    else:
+        # the host's problems before any change, once for the class: memory, disk and CPUs of
+        # all the copies together
+        doctor.preflight(lab, lifecycle.provider(lab), copies)
 
     def one(copy):
         with lab_lock(copy, "up", log=ui.info):
-            lifecycle.boot(copy)
+            if not running[copy.name]:
+                lifecycle.boot(copy)
             keep = (lambda stage, changed: checkpoints.keep(copy, stage, changed)) \
                 if copy.checkpoints else None
-            provisioning.provision(copy, todo, playbook, after_stage=keep)
-        if not verify:
-            return None
-        # `vagrant up` just brought every machine up and provisioning reached each one: asking
-        # Vagrant for their states again would only cost another `vagrant status`
-        return runner.verify(copy, vm_states={n.name: "running" for n in copy.nodes})
+            # one connection per node for provisioning and verify alike
+            conns = open_connections(copy, Vagrant(copy))
+            try:
+                provisioning.provision(copy, todo, playbook, conns=conns, after_stage=keep)
+                if not verify:
+                    return None
+                # every machine is up and provisioning reached each one: asking Vagrant for
+                # their states again would only cost another `vagrant status`
+                return runner.verify(copy, vm_states={n.name: "running" for n in copy.nodes},
+                                     conns=conns)
+            finally:
+                for c in conns.values():
+                    c.close()
     return worst(each(copies, one))
 
 

@@ -1,0 +1,88 @@
+"""The benchmark's later parts (issues 11 and 13), after bench/run.py's etcd-lab rounds, in the
+same harness session:
+
+  B. a bare `vagrant up` of the tool's own Vagrantfile against `invoke up --until etcd` from
+     nothing, on a fresh three-node lab (the box already in the pool for both);
+  C. the same lab on to the full stack: `invoke up --until start` (stages, the wait for Ready,
+     verify), then the no-op re-runs of all six stages: `invoke provision` and `invoke up`;
+  D. reset against rebuild for one copy: checkpoints after etcd and start, `invoke reset --to
+     etcd` and `--to start` (verify after each), against B's up from nothing;
+  E. two copies at once: a class of two copies of a two-node lab up from nothing to etcd with
+     checkpoints, then `invoke reset --to base` of both at once, against that rebuild.
+Every figure is a whole command's wall time as the user waits for it.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from bench.lab import Bench, parse_up
+
+
+def _reset_seconds(out: str) -> dict:
+    return {m.group(1): float(m.group(2))
+            for m in re.finditer(r"lab (\S+): reset to \w+ in ([\d.]+)s", out)}
+
+
+def _checkpoints(out: str) -> dict:
+    return {m.group(1) + "/" + m.group(2): {"seconds": float(m.group(3)), "mib": int(m.group(4))}
+            for m in re.finditer(r"(?:\[(\S+)\] )?checkpoint (\w+): taken in ([\d.]+)s, (\d+) MiB", out)}
+
+
+def stack(vmhost, folder, log) -> dict:
+    res: dict = {}
+    b = Bench(vmhost, folder / "stack", "stack", log=log,
+              sizes={"k8s-master": {"memory": 1536, "cpus": 2}})
+    try:
+        # B. bare Vagrant, then the tool, on the same Vagrantfile
+        b.invoke("render", "render")
+        log("bare `vagrant up --no-provision` of the tool's Vagrantfile")
+        _, res["vagrant_up_s"] = b._run("vagrant-up", ["vagrant", "up", "--no-provision"], cwd=b.lab_dir)
+        b._run("vagrant-destroy", ["vagrant", "destroy", "--force"], cwd=b.lab_dir)
+        log("invoke up --until etcd from nothing")
+        r, s = b.invoke("up-etcd", "up", "--until", "etcd")
+        res["up_etcd"] = {"wall_s": s, **parse_up(r.stdout)}
+        res["up_vs_vagrant"] = s / res["vagrant_up_s"]
+        log(f"  vagrant up {res['vagrant_up_s']:.0f}s, invoke up --until etcd {s:.0f}s")
+
+        # C. on to the full stack, with checkpoints after etcd and start from here on
+        b.lab.write_text(b.lab.read_text() + "checkpoints: [etcd, start]\n")
+        log("invoke up --until start (checkpoints etcd, start)")
+        r, s = b.invoke("up-start", "up", "--until", "start")
+        res["up_start"] = {"wall_s": s, **parse_up(r.stdout), "checkpoints": _checkpoints(r.stdout)}
+        ready = re.search(r"kubectl get nodes on k8s-master: passed after (\d+)s", r.stdout)
+        res["up_start"]["ready_wait_s"] = int(ready.group(1)) if ready else 0
+        noop = []
+        for i in range(3):
+            r, s = b.invoke(f"noop-all-{i}", "provision", "--until", "start")
+            noop.append({"wall_s": s, "changed": parse_up(r.stdout)["changed_printed"]})
+        res["noop_provision_all"] = noop
+        r, s = b.invoke("noop-up-all", "up", "--until", "start")
+        res["noop_up_all"] = {"wall_s": s, **parse_up(r.stdout)}
+        log(f"  no-op provision (6 stages) {[round(x['wall_s'], 1) for x in noop]}s, no-op up {s:.1f}s")
+
+        # D. reset vs rebuild, one 3-VM copy
+        for stage in ("etcd", "start"):
+            r, s = b.invoke(f"reset-{stage}", "reset", "--to", stage)
+            v, vs = b.invoke(f"verify-after-reset-{stage}", "verify", check=False)
+            res[f"reset_{stage}"] = {"wall_s": s, "printed_s": _reset_seconds(r.stdout),
+                                     "verify_exit": v.returncode, "verify_s": vs,
+                                     "verify": parse_up(v.stdout)}
+            log(f"  reset --to {stage}: {s:.1f}s (verify exit {v.returncode})")
+    finally:
+        b.destroy()
+
+    # E. two copies at once
+    c = Bench(vmhost, folder / "bclass", "bclass", log=log, nodes=2,
+              extra="copies: 2\ncheckpoints: [base, etcd]\n")
+    try:
+        log("class of 2 copies x 2 VMs: invoke up --until etcd from nothing")
+        r, s = c.invoke("class-up", "up", "--until", "etcd")
+        res["class_up_s"] = s
+        res["class_checkpoints"] = _checkpoints(r.stdout)
+        r, s = c.invoke("class-reset", "reset", "--to", "base")
+        res["class_reset"] = {"wall_s": s, "printed_s": _reset_seconds(r.stdout)}
+        log(f"  class up {res['class_up_s']:.0f}s, reset of both to base {s:.1f}s")
+    finally:
+        c.destroy()
+    return res

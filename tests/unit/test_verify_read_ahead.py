@@ -1,0 +1,55 @@
+"""verify reads ahead: the commands of every check, recorded by running the groups' checks on a
+Checker that runs nothing, then asked of each node in one round trip (Host.run_many). It must
+judge exactly as asking command by command does, in fewer round trips.
+
+The "nodes" here are this machine's own bash through invoke's Context (Fabric's `run`
+interface; the VMs run the same strings over SSH), so the base and etcd groups' real commands
+run for real and give whatever this machine answers: the test compares the two ways, not the
+answers."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from invoke import Context
+
+from k8slab.checks import base, etcd, runner
+from k8slab.checks.report import Report
+from k8slab.remote import Host
+
+GROUPS = [("base", base.checks), ("etcd", etcd.checks)]
+
+
+class CountingContext(Context):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def run(self, command, **kw):
+        self.calls += 1
+        return super().run(command, **kw)
+
+
+def hosts_for(lab, tmp_path):
+    return {n.name: Host(SimpleNamespace(name=n.name, ip=n.ip), CountingContext(),
+                         tmp_path / f"{n.name}.log", become=False) for n in lab.nodes}
+
+
+def judged(lab, hosts, read):
+    report = Report(lab.name)
+    checker = runner.Checker(lab, hosts, report, read)
+    for _, checks in GROUPS:
+        checks(lab, checker)
+    return [(r.check, r.node, r.passed, r.detail) for r in report.results]
+
+
+def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path, monkeypatch):
+    monkeypatch.setattr(etcd, "REACH_WAIT", 0)   # nothing answers on 2379 here: no retries
+    live_hosts = hosts_for(lab, tmp_path)
+    live = judged(lab, live_hosts, {})
+    ahead_hosts = hosts_for(lab, tmp_path)
+    read = runner.read_ahead(lab, ahead_hosts, GROUPS)
+    assert judged(lab, ahead_hosts, read) == live
+    # every command came from the one batch per node: nothing asked afterwards
+    assert [h.conn.calls for h in ahead_hosts.values()] == [1, 1, 1]
+    assert sum(h.conn.calls for h in live_hosts.values()) == len(live)   # one per check before
+    assert read["k8s-master"][etcd.http_get(lab.etcd.ip, 2379, "/version")].command.startswith("timeout 5")
