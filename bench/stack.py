@@ -14,7 +14,6 @@ Every figure is a whole command's wall time as the user waits for it.
 from __future__ import annotations
 
 import re
-import time
 
 from bench.lab import Bench, parse_up
 

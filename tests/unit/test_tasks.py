@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = ["destroy", "doctor", "plan", "provision", "render", "reset", "ssh", "status", "up", "verify"]
