@@ -51,14 +51,19 @@ def running_as_rendered(lab) -> bool:
     return all(s == "running" for s in states.values())
 
 
-def boot(lab) -> float:
-    """Render, then bring every VM up in one Vagrant call; returns the seconds it took."""
+def boot(lab, on_event=None) -> float:
+    """Render, then bring every VM up in one Vagrant call; returns the seconds it took.
+    on_event(node, message): also called with each of Vagrant's progress lines."""
     _, _, provider = render(lab)
     vagrant = Vagrant(lab)
     start = time.monotonic()
     ui.info(f"Booting {len(lab.nodes)} VMs with {provider} (Vagrant's output: {vagrant.log_path})")
     with ui.BootProgress([n.name for n in lab.nodes]) as progress:
-        vagrant.up(provider, on_event=progress.event)
+        def event(node, message):
+            progress.event(node, message)
+            if on_event:
+                on_event(node, message)
+        vagrant.up(provider, on_event=event)
     forget_ssh_config(lab)  # a recreated VM may have a new address or key
     elapsed = time.monotonic() - start
     ui.info(f"VMs up in {elapsed:.0f}s")

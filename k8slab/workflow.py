@@ -6,6 +6,7 @@ The playbook (what to provision) is the caller's: tasks.py hands in provision's.
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
@@ -55,6 +56,13 @@ def worst(verdicts) -> Optional[runner.Verdict]:
     return runner.Verdict.PASSED if seen else None
 
 
+# vagrant-libvirt uploads the box into the storage pool once, guarded by a lock inside one Vagrant
+# process only: a second copy's Vagrant that starts meanwhile finds the half-written volume and
+# builds its disks on it (seen here: a guest halted in the BIOS, nothing to boot). So the other
+# copies start once the first copy's Vagrant says its disks are made on the whole box.
+BOX_UPLOADED = ("Creating image (snapshot of base box volume)", "Starting domain")
+
+
 def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Optional[runner.Verdict]:
     """Boot and provision the copies (checkpoints after the stages the lab file lists), then
     verify them; the class's Verdict (None without verify)."""
@@ -69,10 +77,22 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
         # all the copies together
         doctor.preflight(lab, lifecycle.provider(lab), copies)
 
+    box_in_pool = threading.Event()
+
     def one(copy):
+        if copy is not copies[0]:
+            box_in_pool.wait()
+        try:
+            return booted(copy)
+        finally:
+            box_in_pool.set()   # whatever happened to the first copy, the others go on
+
+    def booted(copy):
         with lab_lock(copy, "up", log=ui.info):
             if not running[copy.name]:
-                lifecycle.boot(copy)
+                lifecycle.boot(copy, on_event=lambda _, message: (
+                    box_in_pool.set() if message.startswith(BOX_UPLOADED) else None))
+            box_in_pool.set()
             keep = (lambda stage, changed: checkpoints.keep(copy, stage, changed)) \
                 if copy.checkpoints else None
             # one connection per node for provisioning and verify alike

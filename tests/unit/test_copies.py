@@ -124,3 +124,31 @@ def test_the_class_verdict_is_the_worst_copys():
     assert workflow.worst([P, N]) == N
     assert workflow.worst([N, F, P]) == F
     assert workflow.worst([None, None]) is None
+
+
+def test_other_copies_boot_once_the_first_has_the_box_in_the_pool(klass, monkeypatch):
+    # vagrant-libvirt guards its box upload inside one Vagrant process only: a copy booting
+    # meanwhile builds its disks on a half-uploaded volume (a real run's guest halted in the
+    # BIOS). Vagrant stands in here (no VMs in unit tests; tests/vm/test_class.py boots them):
+    # each "boot" records when it starts, the first emits Vagrant's real line after the upload.
+    import time as _time
+    from k8slab import doctor, lifecycle
+    seen, lock = [], threading.Lock()
+
+    def boot(copy, on_event=None):
+        with lock:
+            seen.append((copy.name, "boot starts"))
+        if copy.name == "k8s-lab-1":
+            _time.sleep(0.3)        # the upload
+            with lock:
+                seen.append((copy.name, "box uploaded"))
+            on_event("k8s-master", "Creating image (snapshot of base box volume).")
+            _time.sleep(0.3)
+        raise LabError("stop after the boot")
+    monkeypatch.setattr(lifecycle, "running_as_rendered", lambda copy: False)
+    monkeypatch.setattr(doctor, "preflight", lambda *a, **k: [])
+    monkeypatch.setattr(lifecycle, "boot", boot)
+    with pytest.raises(LabError, match="3 of 3 copies failed"):
+        workflow.up(klass, copies.expand(klass), playbook=None)
+    assert seen[:2] == [("k8s-lab-1", "boot starts"), ("k8s-lab-1", "box uploaded")], seen
+    assert {name for name, _ in seen[2:]} == {"k8s-lab-2", "k8s-lab-3"}
