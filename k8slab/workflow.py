@@ -6,6 +6,7 @@ The playbook (what to provision) is the caller's: tasks.py hands in provision's.
 """
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
@@ -63,6 +64,14 @@ def worst(verdicts) -> Optional[runner.Verdict]:
 BOX_UPLOADED = ("Creating image (snapshot of base box volume)", "Starting domain")
 
 
+def boot_slots(copies: list, cpus: int = 0) -> int:
+    """How many copies boot at once: a booting VM keeps a CPU busy (under plain emulation for
+    minutes), so as many copies as the host has a CPU for each of their VMs, at least one.
+    The others boot as soon as one is done, while the booted ones provision."""
+    cpus = cpus or os.cpu_count() or 1
+    return max(1, cpus // max(1, len(copies[0].nodes)))
+
+
 def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Optional[runner.Verdict]:
     """Boot and provision the copies (checkpoints after the stages the lab file lists), then
     verify them; the class's Verdict (None without verify)."""
@@ -78,6 +87,7 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
         doctor.preflight(lab, lifecycle.provider(lab), copies)
 
     box_in_pool = threading.Event()
+    booting = threading.Semaphore(boot_slots(copies))
 
     def one(copy):
         if copy is not copies[0]:
@@ -90,8 +100,9 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
     def booted(copy):
         with lab_lock(copy, "up", log=ui.info):
             if not running[copy.name]:
-                lifecycle.boot(copy, on_event=lambda _, message: (
-                    box_in_pool.set() if message.startswith(BOX_UPLOADED) else None))
+                with booting:
+                    lifecycle.boot(copy, on_event=lambda _, message: (
+                        box_in_pool.set() if message.startswith(BOX_UPLOADED) else None))
             box_in_pool.set()
             keep = (lambda stage, changed: checkpoints.keep(copy, stage, changed)) \
                 if copy.checkpoints else None

@@ -152,3 +152,10 @@ def test_other_copies_boot_once_the_first_has_the_box_in_the_pool(klass, monkeyp
         workflow.up(klass, copies.expand(klass), playbook=None)
     assert seen[:2] == [("k8s-lab-1", "boot starts"), ("k8s-lab-1", "box uploaded")], seen
     assert {name for name, _ in seen[2:]} == {"k8s-lab-2", "k8s-lab-3"}
+
+
+def test_copies_boot_as_many_at_once_as_the_host_has_cpus_for(klass):
+    three_vms = copies.expand(klass)
+    assert workflow.boot_slots(three_vms, cpus=2) == 1      # this machine: one copy at a time
+    assert workflow.boot_slots(three_vms, cpus=16) == 5     # a lab server
+    assert workflow.boot_slots(three_vms[:1], cpus=1) == 1
