@@ -210,6 +210,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=3, help="tool/shell/Ansible rounds (default 3)")
     ap.add_argument("--cost-runs", type=int, default=50, help="Host.run('true') samples (default 50)")
+    ap.add_argument("--only-stack", action="store_true",
+                    help="only bench/stack.py's parts (bare Vagrant, full stack, resets, two copies)")
     args = ap.parse_args()
     missing = missing_prerequisites()
     if missing:
@@ -224,10 +226,11 @@ def main():
     bench = None
     try:
         host.setup()
-        bench = Bench(host, WORK, "bench", log=log)
-        res.update(run_bench(bench, args.rounds, args.cost_runs))
-        bench.close_ansible_masters()
-        bench.destroy()   # its VMs would take CPU from the next parts
+        if not args.only_stack:
+            bench = Bench(host, WORK, "bench", log=log)
+            res.update(run_bench(bench, args.rounds, args.cost_runs))
+            bench.close_ansible_masters()
+            bench.destroy()   # its VMs would take CPU from the next parts
         from bench.stack import stack
         res["stack"] = stack(host, WORK, log)
     except Exception as e:  # recorded in results.json; the clean-up below runs regardless
@@ -247,6 +250,11 @@ def main():
     RESULTS.write_text(json.dumps(res, indent=1) + "\n")
     if "error" in res:
         sys.exit(1)
+    if args.only_stack:
+        from bench.markdown import stack_table
+        (WORK / "table.md").write_text(stack_table(res["stack"]) + "\n")
+        console.print(stack_table(res["stack"]), markup=False)
+        return
     console.print(table(res))
     for r in res["rounds"]:
         for who in ("tool", "shell", "ansible"):
