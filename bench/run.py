@@ -247,7 +247,9 @@ def main():
             lock.close()
     res["harness_s"] = host.timings
     res["total_s"] = time.monotonic() - started
-    RESULTS.write_text(json.dumps(res, indent=1) + "\n")
+    # --only-stack keeps the full run's results.json and writes its own beside it
+    out = RESULTS.with_name("results-stack.json") if args.only_stack else RESULTS
+    out.write_text(json.dumps(res, indent=1) + "\n")
     if "error" in res:
         sys.exit(1)
     if args.only_stack:
