@@ -35,8 +35,8 @@ def stack(vmhost, folder, log) -> dict:
     try:
         # B. bare Vagrant, then the tool, on the same Vagrantfile
         b.invoke("render", "render")
-        log("bare `vagrant up --no-provision` of the tool's Vagrantfile")
-        _, res["vagrant_up_s"] = b._run("vagrant-up", ["vagrant", "up", "--no-provision"], cwd=b.lab_dir)
+        log("bare `vagrant up --no-provision --provider libvirt` of the tool's Vagrantfile")
+        _, res["vagrant_up_s"] = b._run("vagrant-up", ["vagrant", "up", "--no-provision", "--provider", "libvirt"], cwd=b.lab_dir)
         b._run("vagrant-destroy", ["vagrant", "destroy", "--force"], cwd=b.lab_dir)
         log("invoke up --until etcd from nothing")
         r, s = b.invoke("up-etcd", "up", "--until", "etcd")
