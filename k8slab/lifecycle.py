@@ -1,4 +1,4 @@
-"""The lab's lifecycle, one function per task: render, boot, status, destroy, ssh.
+"""The lab's lifecycle, one function per task: render, boot, VM states, destroy, ssh.
 
 tasks.py only parses arguments and calls these.
 """
@@ -81,15 +81,6 @@ def _vagrant(lab) -> Vagrant:
 def vm_states(lab) -> dict:
     """Machine name -> Vagrant's state (running, poweroff, not_created, ...): one `vagrant status`."""
     return _vagrant(lab).status()
-
-
-def status(lab) -> dict:
-    states = vm_states(lab)
-    ui.table(f"lab {lab.name}", ["node", "roles", "ip", "state"],
-             [(n.name, ",".join(n.roles), n.ip, states.get(n.name, "unknown")) for n in lab.nodes])
-    applied = state.applied_stages(lab)
-    ui.info(f"stages applied: {', '.join(applied) if applied else 'none'}")
-    return states
 
 
 def destroy(lab) -> bool:
