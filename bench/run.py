@@ -210,6 +210,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=3, help="tool/shell/Ansible rounds (default 3)")
     ap.add_argument("--cost-runs", type=int, default=50, help="Host.run('true') samples (default 50)")
+    ap.add_argument("--no-bare-vagrant", action="store_true",
+                    help="skip the bare `vagrant up` of stack's part B")
     ap.add_argument("--only-stack", action="store_true",
                     help="only bench/stack.py's parts (bare Vagrant, full stack, resets, two copies)")
     args = ap.parse_args()
@@ -232,7 +234,7 @@ def main():
             bench.close_ansible_masters()
             bench.destroy()   # its VMs would take CPU from the next parts
         from bench.stack import stack
-        res["stack"] = stack(host, WORK, log)
+        res["stack"] = stack(host, WORK, log, bare_vagrant=not args.no_bare_vagrant)
     except Exception as e:  # recorded in results.json; the clean-up below runs regardless
         import traceback
         res["error"] = str(e) if isinstance(e, StepFailed) else traceback.format_exc()

@@ -24,25 +24,28 @@ def _reset_seconds(out: str) -> dict:
 
 
 def _checkpoints(out: str) -> dict:
-    return {m.group(1) + "/" + m.group(2): {"seconds": float(m.group(3)), "mib": int(m.group(4))}
+    return {f"{m.group(1) or 'lab'}/{m.group(2)}": {"seconds": float(m.group(3)), "mib": int(m.group(4))}
             for m in re.finditer(r"(?:\[(\S+)\] )?checkpoint (\w+): taken in ([\d.]+)s, (\d+) MiB", out)}
 
 
-def stack(vmhost, folder, log) -> dict:
+def stack(vmhost, folder, log, bare_vagrant: bool = True) -> dict:
     res: dict = {}
     b = Bench(vmhost, folder / "stack", "stack", log=log,
               sizes={"k8s-master": {"memory": 1536, "cpus": 2}})
     try:
         # B. bare Vagrant, then the tool, on the same Vagrantfile
         b.invoke("render", "render")
-        log("bare `vagrant up --no-provision --provider libvirt` of the tool's Vagrantfile")
-        _, res["vagrant_up_s"] = b._run("vagrant-up", ["vagrant", "up", "--no-provision", "--provider", "libvirt"], cwd=b.lab_dir)
-        b._run("vagrant-destroy", ["vagrant", "destroy", "--force"], cwd=b.lab_dir)
+        if bare_vagrant:
+            log("bare `vagrant up --no-provision --provider libvirt` of the tool's Vagrantfile")
+            _, res["vagrant_up_s"] = b._run("vagrant-up", ["vagrant", "up", "--no-provision", "--provider",
+                                                          "libvirt"], cwd=b.lab_dir)
+            b._run("vagrant-destroy", ["vagrant", "destroy", "--force"], cwd=b.lab_dir)
         log("invoke up --until etcd from nothing")
         r, s = b.invoke("up-etcd", "up", "--until", "etcd")
         res["up_etcd"] = {"wall_s": s, **parse_up(r.stdout)}
-        res["up_vs_vagrant"] = s / res["vagrant_up_s"]
-        log(f"  vagrant up {res['vagrant_up_s']:.0f}s, invoke up --until etcd {s:.0f}s")
+        if bare_vagrant:
+            res["up_vs_vagrant"] = s / res["vagrant_up_s"]
+        log(f"  invoke up --until etcd {s:.0f}s")
 
         # C. on to the full stack, with checkpoints after etcd and start from here on
         b.lab.write_text(b.lab.read_text() + "checkpoints: [etcd, start]\n")
