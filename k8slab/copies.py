@@ -21,17 +21,15 @@ from .doctor import probes
 from .doctor.networks import host_networks
 from .errors import LabError
 from .providers import resolve_provider
-from .workdir import write_if_changed
+from .workdir import ensure_workdir, write_if_changed
 
 CLASS_FILE = "class.json"
 
 
 def class_folder(lab) -> Path:
-    """The lab file's own folder under .lab/ (for one copy, also the copy's folder)."""
-    folder = lab.path.parent / ".lab" / lab.name
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    return folder
+    """The lab file's own folder under .lab/ (for one copy, also the copy's folder): the lab
+    file's workdir, made as every lab folder is."""
+    return ensure_workdir(lab)
 
 
 def _kept(lab) -> dict:
