@@ -77,6 +77,9 @@ PLATFORMS = {
              "the same file; the scheduler unit drops bare words, which 1.19 refuses, and logs it"),
             ("docker's unit passes `$DOCKER_NETWORK_OPTIONS` from `/run/flannel/docker`",
              "the same, through a drop-in (Debian's unit does not pass it)"),
+            ("one kube-controller-manager and one kube-scheduler, with the packaged arguments",
+             "their units pass `--leader-elect=false`: under plain emulation 1.19's lease renewals "
+             "miss their deadline and both restart over and over; one of each has nothing to elect"),
             ("kube-apiserver's unit: systemd's default start timeout (90 s)",
              "`TimeoutStartSec=600`: under plain emulation the apiserver needs minutes to be ready"),
             ("ntp", "systemd-timesyncd"),

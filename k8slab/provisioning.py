@@ -52,21 +52,26 @@ class _Run:
         self.steps = {n.name: {s: playbook.steps(s, lab, n, self.facts[n.name]) for s in stages}
                       for n in lab.nodes}
         self.read = {n.name: {} for n in lab.nodes}   # node -> id(step) -> Result
+        # every systemd unit a node's steps ask about: their probes ask for all at once
+        self.units = {n.name: tuple(dict.fromkeys(u for s in stages for step in self.steps[n.name][s]
+                                                  for u in step.units)) for n in lab.nodes}
         self.fresh = True
 
-    def context(self) -> Context:
-        return Context(dry_run=self.dry_run, scripts=self.playbook.scripts)
+    def context(self, node) -> Context:
+        return Context(dry_run=self.dry_run, scripts=self.playbook.scripts, units=self.units[node.name])
 
     def gather(self, node, host) -> None:
-        """One round trip: the node's facts and every probe of every step of the run."""
-        ctx = self.context()
+        """One round trip: the node's facts and every probe of every step of the run, each
+        distinct command once (the service steps share theirs)."""
+        ctx = self.context(node)
         probing = [(step, step.probe(ctx)) for stage in self.stages
                    for step in self.steps[node.name][stage]]
         probing = [(step, cmd) for step, cmd in probing if cmd]
+        commands = list(dict.fromkeys([node_facts.ADDRESSES] + [cmd for _, cmd in probing]))
         host.step = "facts"
-        results = host.run_many([node_facts.ADDRESSES] + [cmd for _, cmd in probing])
-        self.facts[node.name].current = node_facts.from_result(host, results[0])
-        self.read[node.name] = {id(step): r for (step, _), r in zip(probing, results[1:]) if r.answered}
+        results = dict(zip(commands, host.run_many(commands)))
+        self.facts[node.name].current = node_facts.from_result(host, results[node_facts.ADDRESSES])
+        self.read[node.name] = {id(step): results[cmd] for step, cmd in probing if results[cmd].answered}
 
     def fact(self, node, step):
         return self.read[node.name].get(id(step)) if self.fresh else None
@@ -77,7 +82,7 @@ def _run_node(stage, node, host, run: _Run):
 
     The node's facts are gathered again before each stage while incomplete (the base stage may
     only now have raised the private IP)."""
-    ctx = run.context()
+    ctx = run.context(node)
     results = []
     try:
         if not run.facts[node.name].complete:

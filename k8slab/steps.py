@@ -9,19 +9,19 @@ stage's Context collects those services).
 """
 from __future__ import annotations
 
-import base64
 import difflib
+import json
 import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
+from urllib.parse import urlsplit
 
 from .errors import CommandError
-from .remote import read_command
+from .remote import http_get, read_command
 from .tutorial import PENDING_RESTART as PENDING, etcdctl
 
 WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
-NOT_FOUND = 127    # bash's exit code for a command that is not installed
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Context:
     dry_run: bool = False
     restart: set = field(default_factory=set)  # services whose files changed
     scripts: object = None                     # the playbook's script folder (ShellStep reads it)
+    units: tuple = ()                          # every unit the node's steps ask systemd about
 
 
 @dataclass
@@ -51,6 +52,7 @@ def _unified(path: str, old: str, new: str) -> str:
 
 class Step:
     name = "step"
+    units: tuple = ()   # the systemd units it asks about; the runner reads them all in one probe
 
     def probe(self, ctx: Context) -> Optional[str]:
         """The read-only command whose Result plan() needs (None: it needs none)."""
@@ -102,18 +104,23 @@ class FileStep(Step):
 RUNNING_STATES = ("enabled", "static", "generated", "indirect")
 
 
-def _service_probe(services) -> str:
-    names = " ".join(services)
-    return (f"systemctl is-active {names}; echo --; systemctl is-enabled {names}; "
-            f"echo --; ls {PENDING} 2>/dev/null")
+def _service_probe(units) -> str:
+    # One systemctl for every unit the node's steps ask about (the runner passes them all in the
+    # Context, so the probe is the same string for each ServiceStep and is read once); the
+    # pending restart marks by a glob, without starting `ls`.
+    return (f"systemctl show -p Id -p ActiveState -p UnitFileState {' '.join(units)}; echo --; "
+            f"for f in {PENDING}/*; do [ -e \"$f\" ] && echo \"${{f##*/}}\"; done; true")
 
 
-def _service_facts(out: str, services) -> tuple[dict, set]:
-    """Each service's (active, enabled) state and the pending restart marks, from _service_probe."""
-    active, enabled, pending = (out.split("--") + ["", "", ""])[:3]
-    active, enabled = active.split(), enabled.split()
-    pad = [""] * len(services)
-    return ({s: (a, e) for s, a, e in zip(services, active + pad, enabled + pad)},
+def _service_facts(out: str, units) -> tuple[dict, set]:
+    """Each unit's (active, enabled) state and the pending restart marks, from _service_probe.
+    `systemctl show` prints one block of properties per unit, in the order asked."""
+    shown, _, pending = out.partition("\n--\n")
+    blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+              for block in shown.strip().split("\n\n")]
+    if len(blocks) != len(units):
+        raise ValueError(f"systemctl show printed {len(blocks)} units' states for {len(units)}")
+    return ({u: (b.get("ActiveState", ""), b.get("UnitFileState", "")) for u, b in zip(units, blocks)},
             set(pending.split()))
 
 
@@ -128,11 +135,20 @@ class ServiceStep(Step):
         self.services, self.start = list(services), start
         self.name = ("services " if start else "restart changed ") + " ".join(self.services)
 
+    units = property(lambda self: self.services)   # what it asks systemd about (Context.units)
+
+    def _units(self, ctx):
+        return ctx.units or self.services
+
     def probe(self, ctx):
-        return _service_probe(self.services)
+        return _service_probe(self._units(ctx))
 
     def plan(self, host, ctx, fact=None):
-        states, pending = _service_facts(self._probe(host, ctx, fact).stdout, self.services)
+        r = self._probe(host, ctx, fact)
+        try:
+            states, pending = _service_facts(r.stdout, self._units(ctx))
+        except ValueError:
+            raise host.error(self.probe(ctx), r)
         restart = (ctx.restart | pending) & set(self.services)
         ctx.restart.difference_update(self.services)
         candidates = self.services if self.start else [s for s in self.services if s in restart]
@@ -200,9 +216,11 @@ class ShellStep(Step):
         return (ctx.scripts / "lib.sh").read_text() + (ctx.scripts / self.script).read_text()
 
     def probe(self, ctx):
-        # the script rides along in the command, as Host.run's stdin does
-        data = base64.b64encode(self._text(ctx).encode()).decode()
-        return f"echo {data} | base64 -d | {self._command('check')}"
+        # The script's text itself, its variables set first: in the node's batch it runs in a
+        # subshell of the batch's bash, with no base64, env or bash to start (each costs ~0.1 s
+        # on a busy emulated node). `exit` in it ends that subshell only.
+        assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": "check", **self.env}.items())
+        return f"{assigns}\n{self._text(ctx)}"
 
     def plan(self, host, ctx, fact=None):
         text = self._text(ctx)
@@ -215,8 +233,23 @@ class ShellStep(Step):
         return Plan(commands=commands, apply=lambda: host.run(self._command("apply"), stdin=text))
 
 
+def etcd_v2_value(r) -> tuple[bool, Optional[str]]:
+    """(etcd answered, the key's value or None when unset) from http_get of /v2/keys/KEY."""
+    head, _, body = r.stdout.partition("\r\n\r\n")
+    status = head.split(" ", 2)[1] if r.ok and head.startswith("HTTP/") else ""
+    if status == "200":
+        try:
+            return True, json.loads(body)["node"]["value"]
+        except (ValueError, KeyError, TypeError):
+            return False, None
+    return status == "404", None
+
+
 class EtcdKeyStep(Step):
-    """An etcd v2 key holds a value (flannel 0.7 reads only the v2 keys API)."""
+    """An etcd v2 key holds a value (flannel 0.7 reads only the v2 keys API).
+
+    Read with a plain HTTP GET of the v2 keys API (no etcdctl to start: a Go binary costs ~1-2 s
+    on a busy emulated node), written with etcdctl, as the tutorial does."""
 
     def __init__(self, key, value, endpoint, wait=60):
         self.key, self.value, self.endpoint, self.wait = key, value, endpoint, wait
@@ -226,21 +259,21 @@ class EtcdKeyStep(Step):
         return f"{etcdctl(self.endpoint)} {args}"
 
     def probe(self, ctx):
-        return self._etcdctl(f"get {self.key}")
+        url = urlsplit(self.endpoint)
+        return http_get(url.hostname, url.port, f"/v2/keys{self.key}")
 
     def plan(self, host, ctx, fact=None):
-        current = self._probe(host, ctx, fact)
-        if ctx.dry_run and current.exited == NOT_FOUND:
-            return Plan(commands=[self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")],
-                        note="etcdctl not installed yet")
-        if current.ok and current.stdout.strip() == self.value:
+        answered, current = etcd_v2_value(self._probe(host, ctx, fact))
+        if current == self.value:
             return Plan(note=f"{self.key} = {self.value}")
-        if not current.ok and not ctx.dry_run:
-            self._wait_healthy(host)  # etcd may still be starting right after its restart
-            current = host.run(self._etcdctl(f"get {self.key}"), check=False)
         cmd = self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")
+        if not answered and ctx.dry_run:
+            return Plan(commands=[cmd], note="etcd does not answer yet")
+        if not answered:
+            self._wait_healthy(host)  # etcd may still be starting right after its restart
+            answered, current = etcd_v2_value(host.run(self.probe(ctx), check=False))
         return Plan(commands=[cmd], apply=lambda: host.run(cmd),
-                    note=f"{self.key} was {current.stdout.strip() if current.ok else 'unset'}")
+                    note=f"{self.key} was {current if current is not None else 'unset'}")
 
     def _wait_healthy(self, host):
         deadline = time.monotonic() + self.wait

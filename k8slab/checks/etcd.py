@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import shlex
 
 from .. import tutorial
+from ..remote import http_get
 from . import parse
 
 NOT_RUNNING = ("etcd does not answer on the master: is it running? "
@@ -15,13 +15,6 @@ NOT_RUNNING = ("etcd does not answer on the master: is it running? "
 # plain emulation on a busy host one 5 s GET can go unanswered by a healthy etcd or apiserver
 # (seen once in 41 checks); a service that is really down still fails, REACH_WAIT s later.
 REACH_WAIT = 20
-
-
-def http_get(ip, port, path) -> str:
-    """A plain HTTP GET with bash alone (no curl on minimal boxes), 5 s at most."""
-    inner = (f"exec 3<>/dev/tcp/{ip}/{port} && "
-             f"printf 'GET {path} HTTP/1.0\\r\\nHost: {ip}\\r\\n\\r\\n' >&3 && cat <&3")
-    return f"timeout 5 bash -c {shlex.quote(inner)}"
 
 
 def judge_member_list(result, lab):

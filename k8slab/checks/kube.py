@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .. import tutorial
 from . import parse
-from .etcd import REACH_WAIT, http_get
+from ..remote import http_get
+from .etcd import REACH_WAIT
 from .network import judge_active
 
 MASTER = list(tutorial.MASTER_SERVICES)

@@ -101,40 +101,57 @@ class Checker:
         return result
 
 
-class _Recorder:
-    """A Checker that runs nothing: it records the commands each check would run on each node,
-    so verify can read them ahead, one round trip per node. Its checks all "fail", so it sees the
-    path a failing lab takes; a check that only runs after another passed (flannel0 once the
-    lease is known, the pings) is not seen and asks its node when it runs."""
+class _Reader:
+    """A Checker that runs nothing on the nodes: it judges each check from what was read so far,
+    and collects the commands not read yet. A check that only runs after another has passed
+    (flannel0 once the lease is known, the pings between leases) shows up in the round after the
+    one that read what it depends on."""
 
-    def __init__(self):
-        self.commands = {}
+    def __init__(self, read):
+        self.read = read       # node -> command -> Result
+        self.missing = {}      # node -> [command], in the order the checks ask
 
     def run(self, group, check, node, commands, judge, timeout=0, interval=3):
-        seen = self.commands.setdefault(node, [])
-        for c in [commands] if isinstance(commands, str) else commands:
-            if c not in seen:
-                seen.append(c)
-        return CheckResult(group, check, node, False, 0.0, "")
+        cmds = [commands] if isinstance(commands, str) else list(commands)
+        have = self.read.get(node, {})
+        if any(c not in have for c in cmds):
+            seen = self.missing.setdefault(node, [])
+            seen += [c for c in cmds if c not in have and c not in seen]
+            return CheckResult(group, check, node, False, 0.0, "")
+        try:
+            passed, detail, _ = judge(*[have[c] for c in cmds])
+        except (CommandError, ValueError):
+            passed, detail = False, ""
+        return CheckResult(group, check, node, passed, 0.0, detail)
 
     def record(self, group, check, node, *args, **kwargs):
         return CheckResult(group, check, node, False, 0.0, "")
 
 
-def read_ahead(lab, hosts, groups) -> dict:
-    """node -> command -> Result for what the groups' checks will run: one round trip per node,
-    every node at once."""
-    recorder = _Recorder()
-    for _, checks in groups:
-        checks(lab, recorder)
+READ_ROUNDS = 3   # a healthy lab needs 2: everything, then the pings between the leases read
 
-    def one(node):
+
+def read_ahead(lab, hosts, groups) -> dict:
+    """node -> command -> Result for what the groups' checks will run, read in rounds: each
+    round asks every node at once, one round trip each, for what the checks asked and was not
+    read yet (see _Reader). What is still missing after the last round is asked when checked."""
+    read: dict = {}
+
+    def one(node, commands):
         host = hosts[node]
         host.step = "verify/read ahead"
-        results = host.run_many(recorder.commands[node])
-        return {c: r for c, r in zip(recorder.commands[node], results) if r.answered}
-    with ThreadPoolExecutor(max_workers=max(1, len(recorder.commands))) as pool:
-        return dict(zip(recorder.commands, pool.map(one, recorder.commands)))
+        results = host.run_many(commands)
+        return node, {c: r for c, r in zip(commands, results) if r.answered}
+    with ThreadPoolExecutor(max_workers=len(lab.nodes)) as pool:
+        for _ in range(READ_ROUNDS):
+            reader = _Reader(read)
+            for _, checks in groups:
+                checks(lab, reader)
+            if not reader.missing:
+                break
+            for node, got in pool.map(lambda item: one(*item), reader.missing.items()):
+                read.setdefault(node, {}).update(got)
+    return read
 
 
 def nothing_to_check(lab, vm_states, groups) -> str:

@@ -7,7 +7,8 @@ if [ ! -f /run/flannel/docker ]; then
 fi
 . /run/flannel/docker
 bip=${DOCKER_OPT_BIP#--bip=}
-have=$(ip -o -4 addr show dev docker0 2>/dev/null | awk '{print $4}' | head -n1)
+have=
+read -r _ _ _ have _ < <(ip -o -4 addr show dev docker0 2>/dev/null) || true   # docker0's first address
 if [ "$have" = "$bip" ]; then finish "docker0 $have matches the lease"; fi
 if [ -n "$have" ]; then
   change "ip link set docker0 down"

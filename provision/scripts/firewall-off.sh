@@ -1,5 +1,6 @@
 # The tutorial turns the firewall off on every host (关闭防火墙).
-if ! unit_exists firewalld; then finish "firewalld not installed"; fi
-if systemctl is-active -q firewalld; then change "systemctl stop firewalld"; fi
-if systemctl is-enabled -q firewalld; then change "systemctl disable firewalld"; fi
+unit_state firewalld
+if [ "$LOAD" != loaded ]; then finish "firewalld not installed"; fi
+case $ACTIVE in inactive|failed) ;; *) change "systemctl stop firewalld" ;; esac
+case $ENABLED in enabled|enabled-runtime) change "systemctl disable firewalld" ;; esac
 finish "firewalld stopped and disabled"

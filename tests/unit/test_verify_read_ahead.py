@@ -53,3 +53,37 @@ def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path,
     assert [h.conn.calls for h in ahead_hosts.values()] == [1, 1, 1]
     assert sum(h.conn.calls for h in live_hosts.values()) == len(live)   # one per check before
     assert read["k8s-master"][etcd.http_get(lab.etcd.ip, 2379, "/version")].command.startswith("timeout 5")
+
+
+def lease_then_ping(lab, c):
+    """Like the network group: the second check exists only once the first has passed, and asks
+    another node about what the first one read."""
+    leases = {}
+
+    def judge_lease(r):
+        if r.ok:
+            leases["k8s-master"] = r.stdout.strip()
+        return r.ok, r.stdout.strip(), ""
+    c.run("network", "lease", "k8s-master", "echo 10.255.7.0", judge_lease)
+    if leases:
+        c.run("ping", "ping", "k8s-node1", f"echo reply from {leases['k8s-master']}",
+              lambda r: (r.stdout == "reply from 10.255.7.0\n", r.stdout.strip(), ""))
+
+
+def test_read_ahead_asks_a_dependent_check_in_the_next_round(lab, tmp_path):
+    live = [(c, n, p, d) for c, n, p, d in judged_groups(lab, hosts_for(lab, tmp_path), {}, [lease_then_ping])]
+    assert [(c, p) for c, _, p, _ in live] == [("lease", True), ("ping", True)]
+    hosts = hosts_for(lab, tmp_path)
+    read = runner.read_ahead(lab, hosts, [("network", lease_then_ping)])
+    # round 1 read the lease on the master, round 2 the ping on node1
+    assert {n: h.conn.calls for n, h in hosts.items()} == {"k8s-master": 1, "k8s-node1": 1, "k8s-node2": 0}
+    assert judged_groups(lab, hosts, read, [lease_then_ping]) == live
+    assert sum(h.conn.calls for h in hosts.values()) == 2     # nothing asked when judging
+
+
+def judged_groups(lab, hosts, read, groups):
+    report = Report(lab.name)
+    checker = runner.Checker(lab, hosts, report, read)
+    for checks in groups:
+        checks(lab, checker)
+    return [(r.check, r.node, r.passed, r.detail) for r in report.results]

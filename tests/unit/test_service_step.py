@@ -1,0 +1,48 @@
+"""ServiceStep plans from one `systemctl show` of every unit the node's steps ask about.
+
+The output is real: tests/captured/systemctl-show-master.txt, from the test platform's master
+(this machine runs no systemd). What follows `--` is the probe's list of pending restart marks."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from invoke import Context as Local
+
+from k8slab.errors import CommandError
+from k8slab.remote import Host, Result
+from k8slab.steps import Context, ServiceStep, _service_probe
+from k8slab.tutorial import PENDING_RESTART as PENDING
+
+SHOWN = (Path(__file__).resolve().parents[1] / "captured" / "systemctl-show-master.txt").read_text()
+UNITS = ("etcd", "kube-apiserver", "kubelet", "docker", "firewalld", "systemd-timesyncd")
+
+
+def fact(pending=""):
+    return Result(_service_probe(UNITS), 0, SHOWN + "--\n" + pending, "")
+
+
+def test_each_step_picks_its_units_out_of_the_one_read():
+    ctx = Context(units=UNITS)
+    plan = ServiceStep(["kube-apiserver", "kubelet"]).plan(None, ctx, fact("kube-apiserver\n"))
+    assert plan.commands == [f"systemctl restart kube-apiserver && rm -f {PENDING}/kube-apiserver",
+                             "systemctl start kubelet", "systemctl enable kubelet"]
+    assert plan.note == "kube-apiserver active/enabled, kubelet inactive/disabled"
+    # etcd runs and is enabled, nothing pending: nothing to do
+    assert not ServiceStep(["etcd"]).plan(None, Context(units=UNITS), fact()).changes
+
+
+def test_the_probe_is_the_same_for_every_step_of_the_node():
+    ctx = Context(units=UNITS)
+    assert ServiceStep(["etcd"]).probe(ctx) == ServiceStep(["kubelet"], start=False).probe(ctx)
+    assert ServiceStep(["etcd"]).probe(Context()).startswith("systemctl show -p Id -p ActiveState "
+                                                             "-p UnitFileState etcd;")
+
+
+def test_output_that_does_not_match_the_units_fails_with_the_evidence(tmp_path):
+    host = Host(SimpleNamespace(name="k8s-master"), Local(), tmp_path / "log", become=False)
+    host.step = "start/services"
+    with pytest.raises(CommandError) as e:
+        ServiceStep(["etcd"]).plan(host, Context(units=UNITS[:2]), fact())
+    assert "[k8s-master] step start/services" in str(e.value) and "| UnitFileState=enabled" in str(e.value)
