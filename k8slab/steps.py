@@ -102,40 +102,43 @@ class FileStep(Step):
 
 
 RUNNING_STATES = ("enabled", "static", "generated", "indirect")
+ENABLED = ("enabled", "enabled-runtime")    # what `systemctl disable` undoes
+STOPPED = ("inactive", "failed")
 
 
 def _service_probe(units) -> str:
     # One systemctl for every unit the node's steps ask about (the runner passes them all in the
     # Context, so the probe is the same string for each ServiceStep and is read once); the
     # pending restart marks by a glob, without starting `ls`.
-    return (f"systemctl show -p Id -p ActiveState -p UnitFileState {' '.join(units)}; echo --; "
-            f"for f in {PENDING}/*; do [ -e \"$f\" ] && echo \"${{f##*/}}\"; done; true")
+    return (f"systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState {' '.join(units)}; "
+            f"echo --; for f in {PENDING}/*; do [ -e \"$f\" ] && echo \"${{f##*/}}\"; done; true")
 
 
 def _service_facts(out: str, units) -> tuple[dict, set]:
-    """Each unit's (active, enabled) state and the pending restart marks, from _service_probe.
-    `systemctl show` prints one block of properties per unit, in the order asked."""
+    """Each unit's (load, active, enabled) state and the pending restart marks, from
+    _service_probe. `systemctl show` prints one block of properties per unit, in the order asked."""
     shown, _, pending = out.partition("\n--\n")
     blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
               for block in shown.strip().split("\n\n")]
     if len(blocks) != len(units):
         raise ValueError(f"systemctl show printed {len(blocks)} units' states for {len(units)}")
-    return ({u: (b.get("ActiveState", ""), b.get("UnitFileState", "")) for u, b in zip(units, blocks)},
-            set(pending.split()))
+    return ({u: (b.get("LoadState", ""), b.get("ActiveState", ""), b.get("UnitFileState", ""))
+             for u, b in zip(units, blocks)}, set(pending.split()))
 
 
 class ServiceStep(Step):
     """Services running and enabled, restarted when a file they read changed.
 
     With start=False (the end of a stage that edits files of services the start stage starts
-    later) it only restarts those already running.
+    later) it only restarts those already running. With off=True the services are stopped and
+    disabled where they are installed (the firewall).
     """
 
-    def __init__(self, services, start=True):
-        self.services, self.start = list(services), start
-        self.name = ("services " if start else "restart changed ") + " ".join(self.services)
+    def __init__(self, services, start=True, off=False, name=None):
+        self.services, self.start, self.off = list(services), start and not off, off
+        self.name = name or ("services " if start else "restart changed ") + " ".join(self.services)
 
-    units = property(lambda self: self.services)   # what it asks systemd about (Context.units)
+    units = property(lambda self: tuple(self.services))   # what it asks systemd (Context.units)
 
     def _units(self, ctx):
         return ctx.units or self.services
@@ -149,14 +152,21 @@ class ServiceStep(Step):
             states, pending = _service_facts(r.stdout, self._units(ctx))
         except ValueError:
             raise host.error(self.probe(ctx), r)
+        if self.off:
+            return self._plan_off(host, states)
         restart = (ctx.restart | pending) & set(self.services)
         ctx.restart.difference_update(self.services)
         candidates = self.services if self.start else [s for s in self.services if s in restart]
         if not candidates:
             return Plan(note="no service files changed")
+        missing = [s for s in candidates if states[s][0] == "not-found"]
+        if self.start and missing and not ctx.dry_run:
+            raise CommandError("unit check", f"systemctl show {' '.join(missing)}", 1,
+                               [f"{s} is not installed on this node" for s in missing],
+                               host.log_path, host.name, host.step)
         commands = []
         for s in candidates:
-            active, enabled = states[s]
+            _, active, enabled = states[s]
             done = f" && rm -f {PENDING}/{s}" if s in restart else ""
             if active != "active" and self.start:
                 commands.append(f"systemctl start {s}{done}")
@@ -164,10 +174,25 @@ class ServiceStep(Step):
                 commands.append(f"systemctl restart {s}{done}")
             if self.start and enabled not in RUNNING_STATES:
                 commands.append(f"systemctl enable {s}")
-        note = ", ".join(f"{s} {states[s][0]}/{states[s][1]}" for s in candidates)
+        note = ", ".join(f"{s} {states[s][1]}/{states[s][2]}" for s in candidates)
         if not self.start and not commands:
             note += ": started by the start stage"
         return Plan(commands=commands, note=note, apply=lambda: [host.run(c) for c in commands])
+
+    def _plan_off(self, host, states):
+        commands, notes = [], []
+        for s in self.services:
+            load, active, enabled = states[s]
+            if load == "not-found":
+                notes.append(f"{s} not installed")
+                continue
+            if active not in STOPPED:
+                commands.append(f"systemctl stop {s}")
+            if enabled in ENABLED:
+                commands.append(f"systemctl disable {s}")
+            notes.append(f"{s} {active}/{enabled or '-'}")
+        return Plan(commands=commands, note=", ".join(notes),
+                    apply=lambda: [host.run(c) for c in commands])
 
 
 class PackageStep(Step):

@@ -35,8 +35,11 @@ def base(lab, node, facts):
     if packages:
         steps.append(PackageStep(packages, platform.package_manager))
     steps += [
-        ShellStep("firewall off", "firewall-off.sh"),
-        ShellStep("time sync", "time-sync.sh", {"SERVICE": platform.time_service}),
+        # the tutorial turns the firewall off on every host (关闭防火墙)
+        ServiceStep(["firewalld"], off=True, name="firewall off"),
+        # time sync on (the tutorial installs ntp): etcd and the TLS-less kube components still
+        # misbehave when clocks drift apart
+        ServiceStep([platform.time_service], name="time sync"),
     ]
     return steps
 

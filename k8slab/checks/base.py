@@ -8,7 +8,7 @@ from .network import judge_active
 
 HOSTS_HINT = ("the base stage writes /etc/hosts: every lab name on its private IP, the node's own "
               "name off the loopback lines; `invoke up` repairs it")
-# `systemctl is-active` states in which firewalld filters packets (firewall-off.sh's own test).
+# `systemctl is-active` states in which firewalld filters packets (the base stage's `firewall off` stops it in them).
 FIREWALL_ON = ("active", "activating", "reloading")
 
 

@@ -18,8 +18,8 @@ def covers(lab) -> dict:
     table = {
         ("base", "shell", "private ip"): ["private ip"],
         ("base", "file", "/etc/hosts"): ["lab names resolve"],
-        ("base", "shell", "firewall off"): ["firewall off"],
-        ("base", "shell", "time sync"): ["time sync"],
+        ("base", "service", "firewalld"): ["firewall off"],
+        ("base", "service", lab.platform_info.time_service): ["time sync"],
         # Packages are checked through what runs from them.
         ("base", "package", "etcd"): ["etcd cluster-health"],           # etcd and etcdctl (centos7)
         ("base", "package", "etcd-server"): ["etcd cluster-health"],    # debian12

@@ -16,17 +16,3 @@ finish() {
   echo "${1:-ok}"
   exit 0
 }
-# One unit's states from one `systemctl show` (each systemctl costs ~1 s on a busy emulated node;
-# `list-unit-files` reads every unit file): sets LOAD (loaded, not-found, ...), ACTIVE (active,
-# inactive, failed, ...) and ENABLED (enabled, disabled, static, ...; empty when not installed).
-# No --value: CentOS 7's systemd 219 predates it.
-unit_state() {
-  LOAD=; ACTIVE=; ENABLED=
-  while IFS='=' read -r key value; do
-    case $key in
-      LoadState) LOAD=$value ;;
-      ActiveState) ACTIVE=$value ;;
-      UnitFileState) ENABLED=$value ;;
-    esac
-  done < <(systemctl show -p LoadState -p ActiveState -p UnitFileState "$1.service" 2>/dev/null)
-}

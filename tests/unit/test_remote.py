@@ -12,7 +12,7 @@ import pytest
 from invoke import Context
 
 from k8slab.errors import CommandError
-from k8slab.remote import Host
+from k8slab.remote import Host, read_command
 
 
 @pytest.fixture
@@ -39,6 +39,15 @@ def test_write_then_read_round_trip_keeps_mode(host, tmp_path):
 
 def test_read_missing_file_is_none(host, tmp_path):
     assert host.read(str(tmp_path / "nope")) is None
+
+
+@pytest.mark.parametrize("text", ["no newline at the end", "trailing blank lines\n\n\n", "",
+                                  "  leading spaces, a \\backslash\\, tabs\t\t and 中文\n"])
+def test_read_is_byte_for_byte(host, tmp_path, text):
+    f = tmp_path / "f"
+    f.write_bytes(text.encode())
+    assert host.read(str(f)) == text
+    assert host.run_many(["exit 0", read_command(str(f))])[1].stdout == text   # in a batch too
 
 
 def test_failure_names_node_step_command_exit_and_tail(host, tmp_path):

@@ -36,8 +36,8 @@ def test_each_step_picks_its_units_out_of_the_one_read():
 def test_the_probe_is_the_same_for_every_step_of_the_node():
     ctx = Context(units=UNITS)
     assert ServiceStep(["etcd"]).probe(ctx) == ServiceStep(["kubelet"], start=False).probe(ctx)
-    assert ServiceStep(["etcd"]).probe(Context()).startswith("systemctl show -p Id -p ActiveState "
-                                                             "-p UnitFileState etcd;")
+    assert ServiceStep(["etcd"]).probe(Context()).startswith(
+        "systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState etcd;")
 
 
 def test_output_that_does_not_match_the_units_fails_with_the_evidence(tmp_path):
@@ -46,3 +46,24 @@ def test_output_that_does_not_match_the_units_fails_with_the_evidence(tmp_path):
     with pytest.raises(CommandError) as e:
         ServiceStep(["etcd"]).plan(host, Context(units=UNITS[:2]), fact())
     assert "[k8s-master] step start/services" in str(e.value) and "| UnitFileState=enabled" in str(e.value)
+
+
+def test_firewall_off_stops_and_disables_only_where_installed():
+    # firewalld is not installed on the test platform: nothing to do, and the note says why
+    off = ServiceStep(["firewalld"], off=True, name="firewall off")
+    plan = off.plan(None, Context(units=UNITS), fact())
+    assert not plan.changes and plan.note == "firewalld not installed"
+    # an installed, running, enabled unit (here the master's etcd stands in for it) is stopped and disabled
+    plan = ServiceStep(["etcd"], off=True).plan(None, Context(units=UNITS), fact())
+    assert plan.commands == ["systemctl stop etcd", "systemctl disable etcd"]
+
+
+def test_a_unit_to_start_that_is_not_installed_fails_naming_it(tmp_path):
+    host = Host(SimpleNamespace(name="k8s-master"), Local(), tmp_path / "log", become=False)
+    host.step = "base/time sync"
+    with pytest.raises(CommandError) as e:
+        ServiceStep(["firewalld"], name="time sync").plan(host, Context(units=UNITS), fact())
+    assert "| firewalld is not installed on this node" in str(e.value)
+    # a dry run before the base stage only says what it would do
+    plan = ServiceStep(["firewalld"]).plan(host, Context(units=UNITS, dry_run=True), fact())
+    assert plan.commands == ["systemctl start firewalld", "systemctl enable firewalld"]

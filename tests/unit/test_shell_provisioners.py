@@ -1,8 +1,8 @@
 """The shell provisioners parse, and their check mode follows lib.sh's protocol.
 
 Run here through ShellStep and Host over a local bash (invoke's Context has Fabric's `run`).
-This host has no systemd and no flanneld, so only the paths those facts take are run here;
-private-ip.sh, firewall-off.sh and time-sync.sh run for real on the VMs (tests/vm).
+This host has no flanneld, so only the path that fact takes is run here for docker0-lease.sh;
+both scripts run for real on the VMs (tests/vm).
 """
 from __future__ import annotations
 
@@ -30,14 +30,18 @@ def test_every_script_parses(script):
     assert r.returncode == 0, r.stderr
 
 
-def test_check_mode_reports_nothing_to_do_without_firewalld(host):
-    plan = ShellStep("firewall off", "firewall-off.sh").plan(host, Context(scripts=SCRIPTS))
-    assert not plan.changes and plan.note == "firewalld not installed"
-
-
 def test_docker0_check_fails_with_an_explanation_without_a_flannel_lease(host):
     host.step = "start/docker0 on the lease"
     with pytest.raises(CommandError) as e:
         ShellStep("docker0 on the lease", "docker0-lease.sh").plan(host, Context(scripts=SCRIPTS))
     assert "/run/flannel/docker is missing" in str(e.value)
     assert "is flanneld running?" in str(e.value)
+
+
+def test_private_ip_check_finds_the_address_on_its_interface(host):
+    # this host's loopback holds 127.0.0.1: nothing to do, and the note names the interface
+    plan = ShellStep("private ip", "private-ip.sh", {"IP": "127.0.0.1"}).plan(host, Context(scripts=SCRIPTS))
+    assert not plan.changes and plan.note == "127.0.0.1 on lo"
+    # 127.0.0.10 only starts like it: it is on no interface, so the check plans to raise it
+    plan = ShellStep("private ip", "private-ip.sh", {"IP": "127.0.0.10"}).plan(host, Context(scripts=SCRIPTS))
+    assert plan.commands[-1] == "ip -o -4 addr show | grep -q ' inet 127.0.0.10/'"
