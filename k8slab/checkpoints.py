@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import libvirt, state, ui
 from .errors import LabError
-from .remote import Host
+from .remote import hosts_for
 from .ssh import open_connections
 from .vagrant import Vagrant
 from .workdir import ensure_workdir, write_atomic
@@ -119,9 +119,8 @@ def _step_clocks(lab) -> None:
     """A reverted guest's clock is the snapshot's: set it to now before anything time-bound
     (etcd's TTLs, kubelet's heartbeats) notices. One command per node, all at once."""
     conns = open_connections(lab, Vagrant(lab))
-    logs = ensure_workdir(lab) / "logs"
     try:
-        hosts = {n.name: Host(n, conns[n.name], logs / f"{n.name}.log") for n in lab.nodes}
+        hosts = hosts_for(lab, conns)
         for h in hosts.values():
             h.step = "reset/clock"
         libvirt.each(hosts, lambda _, h: h.run(f"date -u -s @{time.time():.3f} >/dev/null"))

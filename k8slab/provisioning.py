@@ -15,7 +15,7 @@ from typing import Callable
 from . import facts as node_facts
 from . import state, ui
 from .errors import CommandError, ProvisionError
-from .remote import Host
+from .remote import hosts_for
 from .ssh import open_connections
 from .steps import Context
 from .vagrant import Vagrant
@@ -123,11 +123,10 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
               after_stage: Callable = None) -> list[StepResult]:
     """Apply (or with dry_run, show) the playbook's stages; returns every step's result.
     after_stage(stage, changed): called once a stage is applied everywhere (up's checkpoints)."""
-    workdir = ensure_workdir(lab)
     run = _Run(lab, stages, playbook, dry_run)   # the steps are built before anything runs
     owned = conns is None   # connections handed in are the caller's to close
     conns = conns or open_connections(lab, Vagrant(lab))
-    hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
+    hosts = hosts_for(lab, conns)
     everything = []
     try:
         with ThreadPoolExecutor(max_workers=len(lab.nodes)) as pool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CommandError
+from .workdir import ensure_workdir
 
 TAIL = 12
 BATCH = "@@k8slab-batch"   # run_many's markers: BATCH-<token>:index: and BATCH-<token>:index:end[:exit]
@@ -158,3 +159,9 @@ class Host:
         self.run(f"mkdir -p $(dirname {q}) && cat > {tmp} && "
                  f"(chmod --reference={q} {tmp} 2>/dev/null || chmod {mode} {tmp}) && mv {tmp} {q}",
                  stdin=text)
+
+
+def hosts_for(lab, conns) -> dict:
+    """node name -> Host over its open connection, logging to logs/<node>.log in the lab folder."""
+    logs = ensure_workdir(lab) / "logs"
+    return {n.name: Host(n, conns[n.name], logs / f"{n.name}.log") for n in lab.nodes}

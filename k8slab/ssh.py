@@ -46,6 +46,12 @@ def _cache_path(lab) -> Path:
     return ensure_workdir(lab) / "ssh-config"
 
 
+def cached_targets(lab) -> dict[str, SshTarget]:
+    """The SSH settings Vagrant gave last (none before the first connection), without asking it."""
+    path = _cache_path(lab)
+    return parse_ssh_config(path.read_text()) if path.exists() else {}
+
+
 def forget_ssh_config(lab) -> None:
     _cache_path(lab).unlink(missing_ok=True)
 

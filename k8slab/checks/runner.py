@@ -13,10 +13,9 @@ from enum import IntEnum
 
 from .. import lifecycle, state, ui
 from ..errors import CommandError, LabError
-from ..remote import Host
+from ..remote import hosts_for
 from ..ssh import open_connections
 from ..vagrant import Vagrant
-from ..workdir import ensure_workdir
 from . import base, etcd, kube, network
 from .report import CheckResult, Report, write_reports
 
@@ -175,10 +174,9 @@ def verify(lab, stages=None, conns=None, vm_states=None) -> Verdict:
     if why:
         ui.info(f"verify: nothing checked on lab {lab.name}: {why}")
         return Verdict.NOTHING_CHECKED
-    workdir = ensure_workdir(lab)
     owned = conns is None   # connections handed in are the caller's to close
     conns = conns or open_connections(lab, Vagrant(lab))
-    hosts = {n.name: Host(n, conns[n.name], workdir / "logs" / f"{n.name}.log") for n in lab.nodes}
+    hosts = hosts_for(lab, conns)
     report = Report(lab.name)
     ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}")
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import checkpoints, lifecycle, state, ui
 from ..copies import class_folder
-from ..ssh import _cache_path, parse_ssh_config
+from ..ssh import cached_targets
 from .model import CheckpointView, CheckView, ClassView, CopyView, NodeView, VerifyView
 
 PAGE = "class.html"
@@ -44,10 +44,9 @@ def _access(lab, copy, index) -> tuple:
     which = f" --copy {index}" if lab.copies > 1 else ""
     out = [(f"shell on {n.name}", f"invoke ssh {n.name} --config {lab.path}{which}")
            for n in copy.nodes]
-    cache = _cache_path(copy)
-    if cache.exists():   # the plain ssh line, once Vagrant has told us the addresses
-        for name, t in parse_ssh_config(cache.read_text()).items():
-            out.append((f"plain ssh to {name}", f"ssh -p {t.port} -i {t.key_file} {t.user}@{t.host}"))
+    # the plain ssh line, once Vagrant has told us the addresses
+    for name, t in cached_targets(copy).items():
+        out.append((f"plain ssh to {name}", f"ssh -p {t.port} -i {t.key_file} {t.user}@{t.host}"))
     return tuple(out)
 
 
