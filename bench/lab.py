@@ -118,11 +118,7 @@ class Bench:
         self.vm = vmhost
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.lab = vmhost.write_lab(self.folder, name, until="etcd", sizes=sizes)
-        lines = self.lab.read_text().splitlines(True)
-        if nodes < 3:
-            lines = [x for x in lines if not any(f"k8s-node{k}," in x for k in range(nodes, 3))]
-        self.lab.write_text("".join(lines) + extra)
+        self.lab = vmhost.write_lab(self.folder, name, until="etcd", sizes=sizes, nodes=nodes, extra=extra)
         self.lab_dir = self.folder / ".lab" / f"k8slabt-{name}"
         self.out_dir = self.folder / "out"
         self.out_dir.mkdir(exist_ok=True)

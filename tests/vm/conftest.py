@@ -107,10 +107,12 @@ class VmHost:
         """Domains, volumes and networks whose names start with prefix."""
         return libvirt.leftovers(prefix)
 
-    def write_lab(self, folder: Path, name: str, until: str = "etcd", sizes=None) -> Path:
-        """A debian12 lab.yaml in folder with the tutorial's three nodes, on the test box and
-        plain QEMU; its libvirt names all start with k8slabt-<name>.
-        sizes: node -> {"memory": MiB, "cpus": n} where a node needs more than the defaults."""
+    def write_lab(self, folder: Path, name: str, until: str = "etcd", sizes=None, nodes: int = 3,
+                  memory: int = 768, extra: str = "") -> Path:
+        """A debian12 lab.yaml in folder with the tutorial's first `nodes` nodes, on the test box
+        and plain QEMU; its libvirt names all start with k8slabt-<name>.
+        sizes: node -> {"memory": MiB, "cpus": n} where a node needs more than the defaults
+        (memory MiB, 1 vCPU); extra: lab file lines appended (copies, checkpoints)."""
         sizes = sizes or {}
 
         def mem(node):
@@ -122,7 +124,7 @@ platform: debian12
 box: {self.box}
 provider: libvirt
 libvirt: {{driver: qemu, management_network: 192.168.121.0/24}}
-defaults: {{memory: 768, cpus: 1}}
+defaults: {{memory: {memory}, cpus: 1}}
 private_network: 192.168.0.0/24
 until: {until}
 nodes:
@@ -130,6 +132,9 @@ nodes:
   - {{name: k8s-node1, ip: 192.168.0.16, roles: [node]{mem("k8s-node1")}}}
   - {{name: k8s-node2, ip: 192.168.0.17, roles: [node]{mem("k8s-node2")}}}
 """)
+        lines = path.read_text().splitlines(True)
+        kept = [x for x in lines if not any(f"name: k8s-node{k}," in x for k in range(nodes, 3))]
+        path.write_text("".join(kept) + extra)
         return path
 
 

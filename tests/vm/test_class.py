@@ -27,22 +27,8 @@ NODE1_IP = "192.168.0.16"
 
 @pytest.fixture(scope="module")
 def klass(vmhost, tmp_path_factory):
-    path = tmp_path_factory.mktemp("class") / "lab.yaml"
-    path.write_text(f"""\
-name: {NAME}
-platform: debian12
-box: {vmhost.box}
-provider: libvirt
-libvirt: {{driver: qemu, management_network: 192.168.121.0/24}}
-defaults: {{memory: 640, cpus: 1}}
-private_network: 192.168.0.0/24
-until: etcd
-copies: 2
-checkpoints: [base, etcd]
-nodes:
-  - {{name: k8s-master, ip: 192.168.0.15, roles: [etcd, master], aliases: [k8s-etcd]}}
-  - {{name: k8s-node1, ip: {NODE1_IP}, roles: [node]}}
-""")
+    path = vmhost.write_lab(tmp_path_factory.mktemp("class"), "class", memory=640, nodes=2,
+                            extra="copies: 2\ncheckpoints: [base, etcd]\n")
     yield path
     vmhost.run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
 
