@@ -4,7 +4,7 @@ from __future__ import annotations
 import shlex
 
 from . import parse
-from .network import judge_active
+from .network import judge_active, unit_states
 
 HOSTS_HINT = ("the base stage writes /etc/hosts: every lab name on its private IP, the node's own "
               "name off the loopback lines; `invoke up` repairs it")
@@ -44,8 +44,8 @@ def judge_private_ip(result, node):
          "re-raises it: `invoke up`")
 
 
-def judge_firewall_off(result):
-    state = parse.parse_is_active(result.stdout, ["firewalld"])["firewalld"]
+def judge_firewall_off(result, asked=("firewalld",)):
+    state = parse.parse_is_active(result.stdout, asked)["firewalld"]
     if state in FIREWALL_ON:
         return False, f"firewalld {state}", \
             "the tutorial turns the firewall off (etcd, apiserver and flannel ports); `invoke up` stops it"
@@ -60,8 +60,9 @@ def checks(lab, c):
               lambda r, n=node: judge_private_ip(r, n))
         c.run("base", "lab names resolve", node.name, resolve_command(names),
               lambda r: judge_names(r, lab))
-        c.run("base", "firewall off", node.name, "systemctl is-active firewalld", judge_firewall_off)
-        c.run("base", "time sync", node.name, f"systemctl is-active {time_service}",
-              lambda r, n=node.name: judge_active(
+        command, units = unit_states(lab, node)
+        c.run("base", "firewall off", node.name, command, lambda r, u=units: judge_firewall_off(r, u))
+        c.run("base", "time sync", node.name, command,
+              lambda r, n=node.name, u=units: judge_active(
                   r, [time_service], f"the base stage starts {time_service}; `invoke ssh {n} "
-                                     f"--command 'journalctl -u {time_service} -n 20'`"))
+                                     f"--command 'journalctl -u {time_service} -n 20'`", u))

@@ -5,7 +5,7 @@ from .. import tutorial
 from . import parse
 from ..remote import http_get
 from .etcd import REACH_WAIT
-from .network import judge_active
+from .network import judge_active, unit_states
 
 MASTER = list(tutorial.MASTER_SERVICES)
 NODE = list(tutorial.NODE_SERVICES)
@@ -49,10 +49,11 @@ def judge_nodes_ready(result, lab):
 
 
 def master_checks(lab, c):
-    c.run("master", "master services active", lab.master.name,
-          f"systemctl is-active {' '.join(MASTER)}",
+    command, units = unit_states(lab, lab.master)
+    c.run("master", "master services active", lab.master.name, command,
           lambda r: judge_active(r, MASTER, f"`invoke ssh {lab.master.name} --command "
-                                            f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd"))
+                                            f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd",
+                                 units))
     for node in lab.nodes:
         c.run("master", "apiserver reachable", node.name,
               http_get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
@@ -62,11 +63,12 @@ def master_checks(lab, c):
 def node_checks(lab, c):
     services_up = True
     for node in lab.with_role("node"):
+        command, units = unit_states(lab, node)
         services_up &= c.run(
-            "nodes", "node services active", node.name, f"systemctl is-active {' '.join(NODE)}",
-            lambda r, n=node.name: judge_active(
+            "nodes", "node services active", node.name, command,
+            lambda r, n=node.name, u=units: judge_active(
                 r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
-                         f"kubelet requires docker")).passed
+                         f"kubelet requires docker", u)).passed
     # -o json: names and the Ready condition as data, in kubectl 1.5 (the tutorial's) and 1.20 alike.
     # Waiting for Ready only makes sense while every kubelet runs: one that is down stays NotReady.
     c.run("nodes", "kubectl get nodes", lab.master.name,

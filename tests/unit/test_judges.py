@@ -27,6 +27,7 @@ import pytest
 from k8slab.checks import etcd, kube, network, parse, runner
 from k8slab.checks.report import Report
 from k8slab.remote import Result
+from tests.unit.answers import is_active
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURED = ROOT / "tests" / "captured"
@@ -258,8 +259,8 @@ class TestFlanneldActive:
 
     def run_checks(self, lab, state):
         def answer(check, node, command):
-            if command == "systemctl is-active flanneld":
-                return res(command, 0 if state == "active" else 3, state + "\n")
+            if command.startswith("systemctl is-active"):
+                return res(command, 0 if state == "active" else 3, is_active(command, {"flanneld": state}))
             return res(command, 1, "", "cat: /run/flannel/subnet.env: No such file or directory\n")
         c = ScriptedChecker(answer)
         network.checks(lab, c)
@@ -421,7 +422,7 @@ def test_network_checks_wire_leases_to_flannel0_docker0_and_pings(lab):
 
     def answer(check, node, command):
         if command.startswith("systemctl"):
-            return res(command, 0, "active\n")
+            return res(command, 0, is_active(command))
         if command == "cat /run/flannel/subnet.env":
             return res(command, 0, leases[node])
         if command == "cat /run/flannel/docker":
@@ -450,23 +451,25 @@ def test_network_checks_wire_leases_to_flannel0_docker0_and_pings(lab):
 # =============================================================================================
 
 class TestServicesActive:
-    def run_master(self, lab, out, exited):
-        c = ScriptedChecker(lambda check, node, command: res(command, exited, out))
+    def run_master(self, lab, states, exited):
+        c = ScriptedChecker(lambda check, node, command: res(
+            command, exited, is_active(command, states) if command.startswith("systemctl") else ""))
         kube.master_checks(lab, c)
         return c.outcomes[("master services active", "k8s-master")]
 
     def test_all_active(self, lab):
-        ok, detail, _ = self.run_master(lab, "active\nactive\nactive\n", 0)
+        ok, detail, _ = self.run_master(lab, {}, 0)
         assert ok and detail == "kube-apiserver active, kube-controller-manager active, kube-scheduler active"
 
     def test_one_failed(self, lab):
-        ok, detail, hint = self.run_master(lab, "active\nactive\nfailed\n", 3)
+        ok, detail, hint = self.run_master(lab, {"kube-scheduler": "failed"}, 3)
         assert not ok and detail == "kube-scheduler failed"
         assert "invoke ssh k8s-master" in hint and "journalctl -u kube-apiserver" in hint and "etcd" in hint
 
     def test_node_services_hint_names_kubelet_and_docker(self, lab):
         c = ScriptedChecker(lambda check, node, command:
-                            res(command, 3, "inactive\nactive\ninactive\n") if command.startswith("systemctl")
+                            res(command, 3, is_active(command, {"kubelet": "inactive", "docker": "inactive"}))
+                            if command.startswith("systemctl")
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
         kube.node_checks(lab, c)
         ok, detail, hint = c.outcomes[("node services active", "k8s-node1")]
@@ -479,7 +482,7 @@ class TestServicesActive:
         # a stopped kubelet keeps its node NotReady: polling 3 minutes for it would only delay
         # the answer (the node controller marks it NotReady 40 s after its last status)
         c = ScriptedChecker(lambda check, node, command:
-                            res(command, 0, f"{kubelet if node == 'k8s-node1' else 'active'}\nactive\nactive\n")
+                            res(command, 0, is_active(command, {"kubelet": kubelet} if node == "k8s-node1" else {}))
                             if command.startswith("systemctl")
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
         kube.node_checks(lab, c)
@@ -604,7 +607,7 @@ class TestPolling:
             # a loop that never ends (no sleep, or a clock that does not move) fails here
             assert len(self.commands) < 1000, "the check polls forever"
             if command.startswith("systemctl"):
-                return res(command, 0, "active\nactive\nactive\n")
+                return res(command, 0, is_active(command))
             polls = self.commands.count(command)
             return res(command, 0, TestPolling.READY if polls > self.not_ready else TestPolling.NOT_READY)
 

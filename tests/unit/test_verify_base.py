@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.checks import base, parse
+from k8slab.checks import base, network, parse
 from k8slab.config import load_lab
 from k8slab.remote import Result
+from tests.unit.answers import is_active
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURED = ROOT / "tests" / "captured"
@@ -126,14 +127,17 @@ def test_every_node_gets_each_base_check_in_one_command(lab):
             return Result(cmd, 0, cap("getent-ahostsv4-lab-names-base.txt"), "")
         if cmd.startswith("ip "):
             return Result(cmd, 0, cap("ip-4-o-addr-node.txt"), "")
-        return Result(cmd, 3, "inactive\n", "")
+        return Result(cmd, 3, is_active(cmd, default="inactive"), "")
     c = Recorder(answer)
     base.checks(lab, c)
-    assert {(g, check, cmd) for g, check, _, cmd in c.runs} == {
-        ("base", "private ip", "ip -4 -o addr show"),
-        ("base", "lab names resolve", COMMAND),
-        ("base", "firewall off", "systemctl is-active firewalld"),
-        ("base", "time sync", "systemctl is-active ntpd")}
+    # firewall and time sync read the node's one `systemctl is-active` of every unit verify asks about
+    states = {n.name: network.unit_states(lab, n)[0] for n in lab.nodes}
+    assert states["k8s-node1"].startswith("systemctl is-active firewalld ntpd flanneld")
+    assert {(g, check, node, cmd) for g, check, node, cmd in c.runs} == {
+        *{("base", "private ip", n, "ip -4 -o addr show") for n in states},
+        *{("base", "lab names resolve", n, COMMAND) for n in states},
+        *{("base", "firewall off", n, cmd) for n, cmd in states.items()},
+        *{("base", "time sync", n, cmd) for n, cmd in states.items()}}
     assert len(c.runs) == 4 * 3
     ok, detail, hint = c.outcomes[("time sync", "k8s-node2")]
     assert not ok and detail == "ntpd inactive" and "invoke ssh k8s-node2" in hint
@@ -143,6 +147,8 @@ def test_every_node_gets_each_base_check_in_one_command(lab):
 def test_debian12_syncs_time_with_timesyncd(tmp_path):
     (tmp_path / "lab.yaml").write_text((ROOT / "lab.yaml").read_text().replace(
         "platform: centos7", "platform: debian12").replace("until: start", "until: etcd"))
-    c = Recorder(lambda cmd: Result(cmd, 0, "active\n", ""))
+    c = Recorder(lambda cmd: Result(cmd, 0, is_active(cmd) if cmd.startswith("systemctl") else "", ""))
     base.checks(load_lab(tmp_path / "lab.yaml"), c)
-    assert ("base", "time sync", "k8s-node1", "systemctl is-active systemd-timesyncd") in c.runs
+    time_sync = next(cmd for _, check, node, cmd in c.runs if (check, node) == ("time sync", "k8s-node1"))
+    assert "systemd-timesyncd" in time_sync.split() and "ntpd" not in time_sync.split()
+    assert c.outcomes[("time sync", "k8s-node1")] == (True, "systemd-timesyncd active", "")

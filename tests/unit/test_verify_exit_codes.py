@@ -20,6 +20,7 @@ from k8slab import state
 from k8slab.checks import runner
 from k8slab.checks.runner import Verdict
 from k8slab.config import load_lab
+from tests.unit.answers import is_active
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURED = REPO / "tests" / "captured"
@@ -132,10 +133,8 @@ def _answer(node_ip, getent):
             return SimpleNamespace(exited=0, stdout=getent, stderr="")
         if "ip -4 -o addr show" in remote:
             return SimpleNamespace(exited=0, stdout=ip_addr, stderr="")
-        if "is-active firewalld" in remote:
-            return SimpleNamespace(exited=3, stdout="inactive\n", stderr="")
-        if "is-active ntpd" in remote:
-            return SimpleNamespace(exited=0, stdout="active\n", stderr="")
+        if "systemctl is-active" in remote:
+            return SimpleNamespace(exited=3, stdout=is_active(remote, {"firewalld": "inactive"}), stderr="")
         raise AssertionError(f"a base check ran an unexpected command: {remote}")
     return run
 
