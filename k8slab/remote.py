@@ -40,11 +40,12 @@ class Result:
 
 def read_command(path: str) -> str:
     """A file's text, byte for byte, or exit MISSING when there is no such file. Bash builtins
-    only (no `cat` to start: ~0.1-0.5 s on a busy emulated node); a file that cannot be opened
-    fails the `exec`, which ends the shell with an error."""
+    only (no `cat` to start: ~0.1-0.5 s on a busy emulated node). A file that cannot be opened
+    and anything but a regular file are errors (bash goes on after a failed `exec` redirection
+    unless told to stop)."""
     q = shlex.quote(path)
-    return (f"if [ -f {q} ]; then exec 3<{q}; IFS= read -r -d '' t <&3; printf '%s' \"$t\"; "
-            f"else exit {MISSING}; fi")
+    return (f"if [ -f {q} ]; then exec 3<{q} || exit 1; IFS= read -r -d '' t <&3; printf '%s' \"$t\"; "
+            f"elif [ -e {q} ]; then echo {q}: not a regular file >&2; exit 1; else exit {MISSING}; fi")
 
 
 def http_get(ip, port, path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -117,10 +118,10 @@ def _service_probe(units) -> str:
 def _service_facts(out: str, units) -> tuple[dict, set]:
     """Each unit's (load, active, enabled) state and the pending restart marks, from
     _service_probe. `systemctl show` prints one block of properties per unit, in the order asked."""
-    shown, _, pending = out.partition("\n--\n")
+    shown, pending = (re.split(r"^--$", out, maxsplit=1, flags=re.M) + [""])[:2]
     blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-              for block in shown.strip().split("\n\n")]
-    if len(blocks) != len(units):
+              for block in shown.split("\n\n") if block.strip()]
+    if len(blocks) != len(units) or not all("LoadState" in b for b in blocks):
         raise ValueError(f"systemctl show printed {len(blocks)} units' states for {len(units)}")
     return ({u: (b.get("LoadState", ""), b.get("ActiveState", ""), b.get("UnitFileState", ""))
              for u, b in zip(units, blocks)}, set(pending.split()))

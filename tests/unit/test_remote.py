@@ -41,6 +41,12 @@ def test_read_missing_file_is_none(host, tmp_path):
     assert host.read(str(tmp_path / "nope")) is None
 
 
+def test_read_of_a_directory_is_an_error_not_an_empty_file(host, tmp_path):
+    with pytest.raises(CommandError) as e:
+        host.read(str(tmp_path))
+    assert "not a regular file" in str(e.value)
+
+
 @pytest.mark.parametrize("text", ["no newline at the end", "trailing blank lines\n\n\n", "",
                                   "  leading spaces, a \\backslash\\, tabs\t\t and 中文\n"])
 def test_read_is_byte_for_byte(host, tmp_path, text):

@@ -67,3 +67,11 @@ def test_a_unit_to_start_that_is_not_installed_fails_naming_it(tmp_path):
     # a dry run before the base stage only says what it would do
     plan = ServiceStep(["firewalld"]).plan(host, Context(units=UNITS, dry_run=True), fact())
     assert plan.commands == ["systemctl start firewalld", "systemctl enable firewalld"]
+
+
+def test_no_states_at_all_is_an_error_even_for_one_unit(tmp_path):
+    # systemctl failing (no bus) prints nothing on stdout: that is not "inactive"
+    host = Host(SimpleNamespace(name="k8s-master"), Local(), tmp_path / "log", become=False)
+    broken = Result(_service_probe(["etcd"]), 1, "--\n", "Failed to connect to bus")
+    with pytest.raises(CommandError):
+        ServiceStep(["etcd"]).plan(host, Context(units=("etcd",)), broken)
