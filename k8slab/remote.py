@@ -48,6 +48,13 @@ def read_command(path: str) -> str:
             f"elif [ -e {q} ]; then echo {q}: not a regular file >&2; exit 1; else exit {MISSING}; fi")
 
 
+def shown(command: str) -> str:
+    """A command as the node's log shows it: a script sent inline (a shell provisioner's check,
+    whose first line names it) by its first line, not its whole text."""
+    first, _, rest = command.partition("\n")
+    return f"{first} (+{rest.count(chr(10)) + 1} lines)" if rest else command
+
+
 def http_get(ip, port, path) -> str:
     """A plain HTTP GET with bash alone (no curl on minimal boxes), 5 s at most; prints the raw
     answer, headers and all."""
@@ -100,7 +107,7 @@ class Host:
         r = self.conn.run(remote, warn=True, hide=True, pty=False, timeout=timeout, in_stream=False)
         result = Result(command, r.exited, r.stdout, r.stderr)
         if log:
-            self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} $ {command}\n"
+            self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} $ {shown(command)}\n"
                       f"{result.output}\n-> exit {r.exited} ({time.monotonic() - start:.2f}s)\n")
         if check and not result.ok:
             raise self.error(command, result)
@@ -134,7 +141,7 @@ class Host:
                 results.append(Result(c, rc, out, err))
         self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} (one round trip, "
                   f"{len(commands)} commands, {time.monotonic() - start:.2f}s)\n"
-                  + "".join(f"$ {r.command}\n{r.output}\n-> exit {r.exited}\n" for r in results))
+                  + "".join(f"$ {shown(r.command)}\n{r.output}\n-> exit {r.exited}\n" for r in results))
         return results
 
     def error(self, command: str, result: Result) -> CommandError:

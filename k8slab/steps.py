@@ -246,7 +246,7 @@ class ShellStep(Step):
         # subshell of the batch's bash, with no base64, env or bash to start (each costs ~0.1 s
         # on a busy emulated node). `exit` in it ends that subshell only.
         assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": "check", **self.env}.items())
-        return f"{assigns}\n{self._text(ctx)}"
+        return f"{assigns}  # {self.script}, check mode\n{self._text(ctx)}"
 
     def plan(self, host, ctx, fact=None):
         text = self._text(ctx)

@@ -45,3 +45,8 @@ def test_private_ip_check_finds_the_address_on_its_interface(host):
     # 127.0.0.10 only starts like it: it is on no interface, so the check plans to raise it
     plan = ShellStep("private ip", "private-ip.sh", {"IP": "127.0.0.10"}).plan(host, Context(scripts=SCRIPTS))
     assert plan.commands[-1] == "ip -o -4 addr show | grep -q ' inet 127.0.0.10/'"
+    # the node's log names the script sent inline, without its text (whose `change` lines would
+    # read like commands that ran)
+    log = host.log_path.read_text()
+    assert "$ MODE=check IP=127.0.0.10  # private-ip.sh, check mode (+" in log
+    assert 'change "ifup $iface"' not in log
