@@ -36,12 +36,16 @@ STAMPED_VAGRANT_UP = ("vagrant up --no-provision --provider libvirt 2>&1 | while
 def _upload_seconds(stamped: str) -> float:
     """From the first "Uploading base box image" to the first "Creating image" after it (0: none)."""
     start = None
-    for line in stamped.splitlines():
+    for line in stamped.split("\n"):   # not splitlines(): Vagrant's progress lines hold \r
         stamp, _, text = line.partition(" ")
+        try:
+            at = float(stamp.replace(",", "."))
+        except ValueError:
+            continue
         if start is None and "Uploading base box image" in text:
-            start = float(stamp.replace(",", "."))
+            start = at
         elif start is not None and "Creating image" in text:
-            return float(stamp.replace(",", ".")) - start
+            return at - start
     return 0.0
 
 
