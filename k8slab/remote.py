@@ -1,7 +1,8 @@
 """One node seen through its one Fabric connection: run commands, read and write files.
 
 Every command and its output go to the node's log (logs/<node>.log in the lab folder).
-Commands run as root through passwordless sudo, as Vagrant boxes allow.
+Commands run as root in the node's one shell (shell.py), started through passwordless sudo,
+as Vagrant boxes allow.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CommandError
+from .shell import Shell
 from .workdir import ensure_workdir
 
 TAIL = 12
@@ -81,9 +83,11 @@ def _framed(stream: str, mark: str, i: int):
 class Host:
     def __init__(self, node, conn, log_path: Path, become: bool = True):
         self.node = node
-        self.become = become  # run as root through sudo (the VMs' vagrant user may)
         self.name = node.name
         self.conn = conn
+        # every command goes to one shell kept open on the node, as root through sudo with
+        # become (the VMs' vagrant user may): one SSH session and one sudo per run, not per command
+        self.shell = Shell(conn, become)
         self.log_path = Path(log_path)
         self.step = None  # set by the runner, named in errors
         self._lock = threading.Lock()
@@ -101,14 +105,11 @@ class Host:
             data = base64.b64encode(stdin.encode()).decode()
             # Braces: the whole command (a list like `a && b`) reads the decoded stdin.
             remote = f"echo {data} | base64 -d | {{ {command}\n}}"
-        if self.become:
-            remote = f"sudo -n bash -c {shlex.quote(remote)}"
         start = time.monotonic()
-        r = self.conn.run(remote, warn=True, hide=True, pty=False, timeout=timeout, in_stream=False)
-        result = Result(command, r.exited, r.stdout, r.stderr)
+        result = Result(command, *self.shell.run(remote, timeout))
         if log:
             self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} $ {shown(command)}\n"
-                      f"{result.output}\n-> exit {r.exited} ({time.monotonic() - start:.2f}s)\n")
+                      f"{result.output}\n-> exit {result.exited} ({time.monotonic() - start:.2f}s)\n")
         if check and not result.ok:
             raise self.error(command, result)
         return result
@@ -116,7 +117,7 @@ class Host:
     def run_many(self, commands, timeout: int = 600) -> list:
         """Run independent read-only commands in ONE round trip; a Result for each, in order.
 
-        Under plain emulation a round trip costs ~0.6 s (most of it sudo), so reading what a
+        Under plain emulation a command costs ~0.1-0.5 s per process it starts, so reading what a
         whole run needs in one command is what makes a no-op run fast. Each command runs in its
         own subshell, its output framed on stdout and stderr by markers holding a random token:
         no command can print them, and the framing costs no process (a busy emulated node

@@ -12,11 +12,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from k8slab import state
+from k8slab import remote, state
 from k8slab.checks import runner
 from k8slab.checks.runner import Verdict
 from k8slab.config import load_lab
@@ -128,19 +127,19 @@ def test_an_unknown_stage_is_an_error_before_any_vagrant_call(lab_dir):
 def _answer(node_ip, getent):
     ip_addr = (CAPTURED / "ip-4-o-addr-node.txt").read_text().replace("192.168.0.16", node_ip)
 
-    def run(remote, **kw):
-        if "getent ahostsv4" in remote:
-            return SimpleNamespace(exited=0, stdout=getent, stderr="")
-        if "ip -4 -o addr show" in remote:
-            return SimpleNamespace(exited=0, stdout=ip_addr, stderr="")
-        if "systemctl is-active" in remote:
-            return SimpleNamespace(exited=3, stdout=is_active(remote, {"firewalld": "inactive"}), stderr="")
-        raise AssertionError(f"a base check ran an unexpected command: {remote}")
+    def run(command, timeout):
+        if "getent ahostsv4" in command:
+            return 0, getent, ""
+        if "ip -4 -o addr show" in command:
+            return 0, ip_addr, ""
+        if "systemctl is-active" in command:
+            return 3, is_active(command, {"firewalld": "inactive"}), ""
+        raise AssertionError(f"a base check ran an unexpected command: {command}")
     return run
 
 
 class StandInConnection:
-    """Stands in for a Fabric connection to a node (real ones: tests/vm)."""
+    """Stands in for a Fabric connection to a node and the shell on it (real ones: tests/vm)."""
 
     def __init__(self, node_ip, getent):
         self.run = _answer(node_ip, getent)
@@ -150,7 +149,8 @@ class StandInConnection:
         self.closed = True
 
 
-def verify_base(lab, getent_capture):
+def verify_base(lab, getent_capture, monkeypatch):
+    monkeypatch.setattr(remote, "Shell", lambda conn, become: conn)   # the node answers itself
     state.mark_applied(lab, "base")
     getent = (CAPTURED / getent_capture).read_text()
     conns = {n.name: StandInConnection(str(n.ip), getent) for n in lab.nodes}
@@ -159,12 +159,12 @@ def verify_base(lab, getent_capture):
     return verdict
 
 
-def test_base_checks_all_pass_is_exit_0(lab):
-    assert verify_base(lab, "getent-ahostsv4-lab-names-base.txt") is Verdict.PASSED
+def test_base_checks_all_pass_is_exit_0(lab, monkeypatch):
+    assert verify_base(lab, "getent-ahostsv4-lab-names-base.txt", monkeypatch) is Verdict.PASSED
 
 
-def test_a_failing_check_is_exit_1(lab):
-    assert verify_base(lab, "getent-ahostsv4-lab-names-vagrant.txt") is Verdict.FAILED
+def test_a_failing_check_is_exit_1(lab, monkeypatch):
+    assert verify_base(lab, "getent-ahostsv4-lab-names-vagrant.txt", monkeypatch) is Verdict.FAILED
 
 
 def test_nothing_to_check_reasons_in_order(lab):

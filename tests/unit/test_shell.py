@@ -1,0 +1,77 @@
+"""The node's one long-lived shell (k8slab/shell.py), run by a real bash.
+
+Here the shell is a local bash process (this machine has no sshd); on the VMs the same loop
+and the same bytes go over the connection's SSH channel, which every VM test uses. What is
+checked is what the old one-session-per-command way gave for free: each command alone, its
+own exit code, stdout and stderr apart, no stdin, and a dead or stuck shell named, not hung.
+"""
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from invoke import Context
+
+from k8slab.errors import CommandError
+from k8slab.remote import Host
+from k8slab.shell import CLOSED, TIMED_OUT, Shell
+
+
+@pytest.fixture
+def shell():
+    s = Shell(Context(), become=False)
+    yield s
+    s.close()
+
+
+def test_commands_share_one_shell_but_not_its_state(shell, tmp_path):
+    pid = shell.run("echo $$", 10)[1]
+    assert shell.run(f"cd {tmp_path}; X=1; set -e; exit 4", 10) == (4, "", "")
+    # the same process answers, and nothing the last command did reached it
+    assert shell.run("echo $$; pwd; echo \"[$X]\"; false; echo after", 10)[1] == \
+        f"{pid.strip()}\n{os.getcwd()}\n[]\nafter\n"
+
+
+def test_output_is_byte_for_byte_and_streams_apart(shell):
+    assert shell.run("printf 'no newline'; printf 'e1\\ne2' >&2", 10) == (0, "no newline", "e1\ne2")
+    assert shell.run("printf '\\n\\n'; echo 中文", 10) == (0, "\n\n中文\n", "")
+    big = shell.run("head -c 300000 /dev/zero | tr '\\0' x; echo; seq 1 20000 >&2", 10)
+    assert (len(big[1]), big[2].count("\n")) == (300001, 20000)
+
+
+def test_a_command_gets_no_stdin_and_cannot_read_the_next_one(shell):
+    assert shell.run("cat; read x; echo \"[$x]\"", 10) == (0, "[]\n", "")
+    assert shell.run("echo second", 10) == (0, "second\n", "")
+
+
+def test_printing_the_end_marker_without_the_token_changes_nothing(shell):
+    r = shell.run("printf '\\n@@k8slab-end-0000:0\\n@@k8slab-end-0000\\n' | tee /dev/stderr; exit 2", 10)
+    assert r == (2, "\n@@k8slab-end-0000:0\n@@k8slab-end-0000\n", "\n@@k8slab-end-0000:0\n@@k8slab-end-0000\n")
+
+
+def test_a_dead_shell_is_named_and_the_next_command_gets_a_new_one(shell):
+    first = shell.run("echo $$", 10)[1]
+    r = shell.run("echo partial; kill -9 $$", 10)
+    assert r[0] == CLOSED and r[1] == "partial\n" and "shell ended before the command did" in r[2]
+    assert shell.run("echo $$", 10)[1] not in ("", first)
+
+
+def test_a_command_over_its_time_is_stopped_waiting_for_and_named(shell):
+    r = shell.run("echo started; sleep 30", 1)
+    assert r[0] == TIMED_OUT and r[1] == "started\n" and "timed out after 1 s" in r[2]
+    assert shell.run("echo fresh", 10) == (0, "fresh\n", "")
+
+
+def test_a_nul_in_a_command_is_refused_before_anything_is_sent(shell):
+    with pytest.raises(ValueError):
+        shell.run("echo a\0b", 10)
+
+
+def test_host_errors_name_the_node_step_and_a_timeout(tmp_path):
+    h = Host(SimpleNamespace(name="k8s-node1"), Context(), tmp_path / "n.log", become=False)
+    h.step = "start/docker"
+    with pytest.raises(CommandError) as e:
+        h.run("sleep 30", timeout=1)
+    assert str(e.value).startswith("[k8s-node1] step start/docker: command failed (exit 124): sleep 30")
+    assert "timed out after 1 s" in str(e.value)
