@@ -87,7 +87,7 @@ class Host:
         self.conn = conn
         # every command goes to one shell kept open on the node, as root through sudo with
         # become (the VMs' vagrant user may): one SSH session and one sudo per run, not per command
-        self.shell = Shell(conn, become)
+        self.shell = Shell.of(conn, become)
         self.log_path = Path(log_path)
         self.step = None  # set by the runner, named in errors
         self._lock = threading.Lock()
@@ -105,8 +105,11 @@ class Host:
             data = base64.b64encode(stdin.encode()).decode()
             # Braces: the whole command (a list like `a && b`) reads the decoded stdin.
             remote = f"echo {data} | base64 -d | {{ {command}\n}}"
-        start = time.monotonic()
+        start, starts = time.monotonic(), self.shell.starts
         result = Result(command, *self.shell.run(remote, timeout))
+        if self.shell.starts != starts:
+            self._log(f"\n[{time.strftime('%H:%M:%S')}] shell started on the node ("
+                      f"{'as root, ' if self.shell.become else ''}start {self.shell.starts} of this run)\n")
         if log:
             self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} $ {shown(command)}\n"
                       f"{result.output}\n-> exit {result.exited} ({time.monotonic() - start:.2f}s)\n")

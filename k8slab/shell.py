@@ -22,6 +22,7 @@ from fabric import Connection
 
 CLOSED = 255    # the exit code given when the shell died before the command's end (as ssh does)
 TIMED_OUT = 124  # as timeout(1)
+_OPEN = {}   # (SSH transport, become) -> its Shell; see Shell.of
 
 # Byte-wise reads of a pipe are what bash does for `read`; commands are a few KB at most.
 _LOOP = """while IFS= read -r -d '' __k8slab_c; do
@@ -94,14 +95,31 @@ class Shell:
 
     Restarted on the next command when it died or a command overran its time."""
 
+    @classmethod
+    def of(cls, conn, become: bool) -> "Shell":
+        """The shell of an open connection: the same one for every phase of a run (provision,
+        then verify, in `up`), so each node starts `sudo` once per run. Kept with the SSH
+        transport, and gone with it."""
+        transport = getattr(conn, "transport", None) if isinstance(conn, Connection) else None
+        if transport is None:
+            return cls(conn, become)
+        for gone in [k for k in _OPEN if not k[0].is_active()]:   # closed connections' shells
+            del _OPEN[gone]
+        key = (transport, become)
+        if key not in _OPEN:
+            _OPEN[key] = cls(conn, become)
+        return _OPEN[key]
+
     def __init__(self, conn, become: bool):
         self.conn = conn
         self.become = become
         self.pipe = None
         self.mark = ""
+        self.starts = 0   # how many times it was (re)started: the node's log says when
         self._lock = threading.Lock()   # one command at a time: the shell is one stream
 
     def _start(self):
+        self.starts += 1
         self.mark = f"@@k8slab-end-{secrets.token_hex(8)}"
         loop = _LOOP.format(mark=self.mark)
         command = f"sudo -n bash -c {shlex.quote(loop)}" if self.become else loop

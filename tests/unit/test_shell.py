@@ -75,3 +75,13 @@ def test_host_errors_name_the_node_step_and_a_timeout(tmp_path):
         h.run("sleep 30", timeout=1)
     assert str(e.value).startswith("[k8s-node1] step start/docker: command failed (exit 124): sleep 30")
     assert "timed out after 1 s" in str(e.value)
+
+
+def test_the_node_log_says_when_a_shell_starts(tmp_path):
+    h = Host(SimpleNamespace(name="k8s-node1"), Context(), tmp_path / "n.log", become=False)
+    h.run("true")
+    h.run("true")
+    h.run("kill -9 $$", check=False)
+    h.run("true")
+    log = (tmp_path / "n.log").read_text()
+    assert log.count("shell started on the node") == 2 and "(start 2 of this run)" in log

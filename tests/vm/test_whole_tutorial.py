@@ -118,6 +118,9 @@ def test_second_up_changes_nothing_and_restarts_nothing(vmhost, lab):
     for n in NODES:
         new = (logs / f"{n}.log").read_text()[len(before[n]):]
         assert "systemctl restart" not in new and "systemctl start" not in new, (n, new)
+        # provision and verify shared the node's one root shell: one `sudo` for the whole run
+        assert new.count("shell started on the node (as root, start 1 of this run)") == 1, (n, new)
+        assert "start 2 of this run" not in new, (n, new)
 
 
 def test_three_faults_are_found_on_their_nodes_and_repaired_by_up(vmhost, lab):
