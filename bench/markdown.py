@@ -48,6 +48,8 @@ def render(res: dict) -> str:
             f"{c['host_run_true_median_s'] * 1000:.0f} ms | | | | | |",
             f"| &nbsp; the same without sudo / one file read | {c['run_true_without_sudo_median_s'] * 1000:.0f} ms / "
             f"{c['host_read_median_s'] * 1000:.0f} ms | | | | | |",
+            *([f"| &nbsp; the first, which starts the node's root shell (SSH session, `sudo`, bash) | "
+               f"{s(c['shell_start_s'])} | | | | | |"] if "shell_start_s" in c else []),
             f"| &nbsp; `vagrant ssh-config` / opening the 3 connections | {s(c['vagrant_ssh_config_s'])} / "
             f"{s(c['open_connections_s'])} | | | | | |",
             f"| `invoke render` / `invoke doctor` | {s(res['render_s'])} / {s(res['doctor_s'])} | | | | | |",

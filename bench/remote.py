@@ -5,6 +5,7 @@ harness's network namespace by bench/run.py; never talks to anything else).
   python bench/remote.py reset LAB.yaml ORIGINALS.json  files back, etcd stopped, data wiped
   python bench/remote.py cost LAB.yaml N             -> JSON: seconds of the SSH set-up, of
                                                        N x Host.run("true") on the etcd node
+                                                       (the first one starts its root shell)
 """
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def cost(lab, n: int) -> dict:
     return {"vagrant_ssh_config_s": ssh_config, "open_connections_s": connect,
             "host_run_true_median_s": statistics.median(runs), "host_run_true_n": n,
             "host_run_true_all_s": runs, "host_read_median_s": statistics.median(reads),
+            # the first command also starts the node's root shell (an SSH session, sudo, bash)
+            "shell_start_s": runs[0],
             "run_true_without_sudo_median_s": statistics.median(nosudo)}
 
 
