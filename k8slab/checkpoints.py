@@ -79,11 +79,16 @@ def keep(lab, stage: str, changed: int) -> None:
         libvirt.each(doms, lambda _, d: libvirt.resume(d))
     seconds = time.monotonic() - start
     grown = sum(libvirt.each(doms, lambda _, d: libvirt.disk_bytes(d)).values()) - before
+    # replacing a checkpoint frees the old one's space inside the images for the new one, so
+    # the images grow by the difference only: the new one's cost is the old one's plus that
+    old = have.get(stage, {}).get("disk_bytes")
+    cost = max(0, grown) + (old or 0)
     have[stage] = {"at": time.time(), "stages": state.applied_stages(lab),
-                   "disk_bytes": max(0, grown), "seconds": round(seconds, 1)}
+                   "disk_bytes": cost, "seconds": round(seconds, 1)}
     _save(lab, have)
-    ui.info(f"checkpoint {stage}: taken in {seconds:.1f}s, {max(0, grown) / 2**20:.0f} MiB "
-            f"of disk ({len(doms)} VMs paused together)")
+    ui.info(f"checkpoint {stage}: taken in {seconds:.1f}s, {cost / 2**20:.0f} MiB of disk ("
+            + ("replacing the last one, whose space it reuses; " if old is not None else "")
+            + f"{len(doms)} VMs paused together)")
 
 
 def reset(lab, stage: str) -> float:
