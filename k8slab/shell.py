@@ -5,8 +5,10 @@ A new session per command starts sshd's session process, the login shell, `sudo`
 its log) and bash: 1-3 s on a busy emulated node, most of a no-op run. Here `sudo -n bash` starts
 once per connection and reads commands from its stdin, each ended by a NUL byte (no command text
 can hold one). Each runs in a subshell with stdin from /dev/null, as `bash -c` did: an `exit`,
-`cd` or `set -e` in it ends there. Its end is marked on stdout (with its exit code) and on stderr
-by a token random per shell, so no output can fake it.
+`cd` or `set -e` in it ends there. Its start and end are marked on stdout (the end with its exit
+code) and on stderr by a token random per shell: only a command reading the shell's own
+arguments could fake them, and what a background process of an earlier command prints before
+the start is dropped.
 """
 from __future__ import annotations
 
@@ -19,37 +21,44 @@ import threading
 import time
 
 from fabric import Connection
+from paramiko import SSHException
 
 CLOSED = 255    # the exit code given when the shell died before the command's end (as ssh does)
 TIMED_OUT = 124  # as timeout(1)
+OPEN_TIMEOUT = 30   # seconds for the SSH server to open the shell's channel
 _OPEN = {}   # (SSH transport, become) -> its Shell; see Shell.of
+_OPEN_LOCK = threading.Lock()   # copies of a class are run side by side, in threads
 
 # Byte-wise reads of a pipe are what bash does for `read`; commands are a few KB at most.
 _LOOP = """while IFS= read -r -d '' __k8slab_c; do
+printf '%s:start\\n' {mark}; printf '%s:start\\n' {mark} >&2
 ( eval "$__k8slab_c" ) </dev/null
-printf '\\n%s:%s\\n' {mark} "$?"
-printf '\\n%s\\n' {mark} >&2
+printf '\\n%s:end:%s\\n' {mark} "$?"
+printf '\\n%s:end\\n' {mark} >&2
 done"""
+_GONE = (OSError, EOFError, SSHException)   # what paramiko raises when the connection is lost
 
 
 class _Channel:
     """The shell over a paramiko channel of the node's open connection."""
 
-    def __init__(self, transport, command: str):
-        self.chan = transport.open_session()
-        self.chan.exec_command(command)
+    def __init__(self, transport, argv: list):
+        self.chan = transport.open_session(timeout=OPEN_TIMEOUT)
+        self.chan.exec_command(" ".join(shlex.quote(a) for a in argv))
 
     def send(self, data: bytes) -> None:
         self.chan.sendall(data)
 
     def read(self, wait: float):
-        """(stdout bytes, stderr bytes) as they come; None when the shell has gone."""
+        """(stdout bytes, stderr bytes) as they come; None when the shell has gone (its
+        channel ended, or it exited and nothing more came within wait: a background child of
+        a command may still hold the channel open)."""
         c = self.chan
         if not (c.recv_ready() or c.recv_stderr_ready()):
             select.select([c], [], [], wait)
         out = c.recv(65536) if c.recv_ready() else b""
         err = c.recv_stderr(65536) if c.recv_stderr_ready() else b""
-        if not out and not err and (c.eof_received or c.closed):
+        if not out and not err and (c.eof_received or c.closed or c.exit_status_ready()):
             return None
         return out, err
 
@@ -61,33 +70,67 @@ class _Process:
     """The shell as a local process: what the fast tests run (this machine has no sshd); the
     protocol, the framing and the bash loop are the same bytes the VMs get."""
 
-    def __init__(self, command: str):
-        self.proc = subprocess.Popen(["bash", "-c", command], stdin=subprocess.PIPE,
+    def __init__(self, argv: list):
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.open = {self.proc.stdout.fileno(), self.proc.stderr.fileno()}
 
     def send(self, data: bytes) -> None:
-        try:
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            pass   # the shell is gone: read() says so
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
 
     def read(self, wait: float):
-        if not self.open:
-            return None
-        ready, _, _ = select.select(list(self.open), [], [], wait)
+        ready, _, _ = select.select(list(self.open), [], [], wait) if self.open else ([], [], [])
         chunks = {}
         for fd in ready:
             chunks[fd] = os.read(fd, 65536)
             if not chunks[fd]:
                 self.open.discard(fd)
-        return chunks.get(self.proc.stdout.fileno(), b""), chunks.get(self.proc.stderr.fileno(), b"")
+        out = chunks.get(self.proc.stdout.fileno(), b"")
+        err = chunks.get(self.proc.stderr.fileno(), b"")
+        if not out and not err and (not self.open or self.proc.poll() is not None):
+            return None
+        return out, err
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass   # it has gone already
         self.proc.kill()
         self.proc.wait()
+
+
+class _Framed:
+    """One stream of one command: what comes between the shell's start and end markers."""
+
+    def __init__(self, mark: str):
+        self.start, self.end = f"{mark}:start\n".encode(), f"\n{mark}:end".encode()
+        self.data = bytearray()
+        self.started = False
+        self.tail = None   # what follows the end marker on its line (stdout: ":<exit code>")
+        self._scan = 0     # where to look for the end marker next (outputs can be large)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.tail is not None:
+            return
+        self.data += chunk
+        if not self.started:
+            at = self.data.find(self.start)
+            if at < 0:   # a background child's late output, or the start is still on its way
+                del self.data[:max(0, len(self.data) - len(self.start))]
+                return
+            del self.data[:at + len(self.start)]
+            self.started = True
+        at = self.data.find(self.end, self._scan)
+        if at >= 0 and self.data.find(b"\n", at + len(self.end)) >= 0:
+            self.tail = bytes(self.data[at + len(self.end):]).split(b"\n", 1)[0]
+            del self.data[at:]
+        else:
+            self._scan = max(0, len(self.data) - len(self.end) - 32)
+
+    def text(self) -> str:
+        return bytes(self.data if self.started else b"").decode("utf-8", errors="replace")
 
 
 class Shell:
@@ -103,12 +146,10 @@ class Shell:
         transport = getattr(conn, "transport", None) if isinstance(conn, Connection) else None
         if transport is None:
             return cls(conn, become)
-        for gone in [k for k in _OPEN if not k[0].is_active()]:   # closed connections' shells
-            del _OPEN[gone]
-        key = (transport, become)
-        if key not in _OPEN:
-            _OPEN[key] = cls(conn, become)
-        return _OPEN[key]
+        with _OPEN_LOCK:
+            for gone in [k for k in _OPEN if not k[0].is_active()]:   # closed connections' shells
+                del _OPEN[gone]
+            return _OPEN.setdefault((transport, become), cls(conn, become))
 
     def __init__(self, conn, become: bool):
         self.conn = conn
@@ -120,57 +161,60 @@ class Shell:
 
     def _start(self):
         self.starts += 1
-        self.mark = f"@@k8slab-end-{secrets.token_hex(8)}"
-        loop = _LOOP.format(mark=self.mark)
-        command = f"sudo -n bash -c {shlex.quote(loop)}" if self.become else loop
+        self.mark = f"@@k8slab-{secrets.token_hex(8)}"
+        argv = (["sudo", "-n"] if self.become else []) + ["bash", "-c", _LOOP.format(mark=self.mark)]
         if isinstance(self.conn, Connection):
-            self.conn.open()   # a no-op when open, as it is after ssh.open_connections
-            self.pipe = _Channel(self.conn.transport, command)
+            self.conn.open()   # a no-op when connected; reconnects when the connection was lost
+            self.pipe = _Channel(self.conn.transport, argv)
         else:   # invoke's Context: this machine's own bash (the fast tests)
-            self.pipe = _Process(command)
+            self.pipe = _Process(argv)
+
+    def _send(self, command: str) -> None:
+        """Send the command, on a fresh shell if there is none or the last one has gone (once:
+        nothing reached the node when sending failed)."""
+        for attempt in (1, 2):
+            try:
+                if self.pipe is None:
+                    self._start()
+                self.pipe.send(command.encode() + b"\0")
+                return
+            except _GONE:
+                self.close()
+                if attempt == 2:
+                    raise
 
     def run(self, command: str, timeout: float):
         if "\0" in command:
             raise ValueError("a command cannot hold a NUL byte")
         with self._lock:
-            if self.pipe is None:
-                self._start()
-            self.pipe.send(command.encode() + b"\0")
-            return self._answer(command, timeout)
+            try:
+                self._send(command)
+            except _GONE as e:
+                return CLOSED, "", f"cannot reach the node's shell: {type(e).__name__}: {e}"
+            return self._answer(timeout)
 
-    def _answer(self, command, timeout):
-        out, err = bytearray(), bytearray()
-        rc, err_done = None, False
-        end_out, end_err = f"\n{self.mark}:".encode(), f"\n{self.mark}\n".encode()
+    def _answer(self, timeout):
+        out, err = _Framed(self.mark), _Framed(self.mark)
         deadline = time.monotonic() + timeout
-        while rc is None or not err_done:
+        while out.tail is None or err.tail is None:
             left = deadline - time.monotonic()
-            got = self.pipe.read(min(left, 1.0)) if left > 0 else None
+            try:
+                got = self.pipe.read(min(left, 1.0)) if left > 0 else None
+            except _GONE:
+                got, left = None, 1
             if got is None:   # the shell has gone (or the command overran): start anew next time
                 self.close()
                 why = (f"timed out after {timeout:g} s" if left <= 0 else
                        "the node's shell ended before the command did")
-                return (TIMED_OUT if left <= 0 else CLOSED, _text(out),
-                        _text(err) + f"\n{why}")
-            out += got[0]
-            err += got[1]
-            if rc is None:
-                at = out.find(end_out)
-                if at >= 0 and out.find(b"\n", at + len(end_out)) >= 0:
-                    rc = int(out[at + len(end_out):].split(b"\n", 1)[0])
-                    del out[at:]
-            if not err_done:
-                at = err.find(end_err)
-                if at >= 0:
-                    err_done = True
-                    del err[at:]
-        return rc, _text(out), _text(err)
+                return TIMED_OUT if left <= 0 else CLOSED, out.text(), err.text() + f"\n{why}"
+            out.feed(got[0])
+            err.feed(got[1])
+        return int(out.tail.lstrip(b":")), out.text(), err.text()
 
     def close(self) -> None:
         if self.pipe is not None:
-            self.pipe.close()
+            try:
+                self.pipe.close()
+            except _GONE:
+                pass
             self.pipe = None
-
-
-def _text(data: bytes) -> str:
-    return bytes(data).decode("utf-8", errors="replace")

@@ -8,6 +8,7 @@ own exit code, stdout and stderr apart, no stdin, and a dead or stuck shell name
 from __future__ import annotations
 
 import os
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -85,3 +86,22 @@ def test_the_node_log_says_when_a_shell_starts(tmp_path):
     h.run("true")
     log = (tmp_path / "n.log").read_text()
     assert log.count("shell started on the node") == 2 and "(start 2 of this run)" in log
+
+
+def test_late_output_of_an_earlier_command_is_not_the_next_ones(shell):
+    assert shell.run("(sleep 0.3; echo LATE; echo LATE >&2) &", 10) == (0, "", "")
+    time.sleep(0.6)
+    assert shell.run("echo next", 10) == (0, "next\n", "")
+
+
+def test_a_shell_gone_between_commands_is_replaced_before_the_next_one(shell):
+    shell.run("(sleep 0.2; kill -9 $$) >/dev/null 2>&1 &", 10)
+    time.sleep(0.6)
+    assert shell.run("echo still served", 10) == (0, "still served\n", "")
+    assert shell.starts == 2
+
+
+def test_a_shell_that_died_is_named_even_while_a_child_holds_its_output(shell):
+    # the child keeps the stream open past the shell's death: no end of stream to wait for
+    r = shell.run("sleep 15 & kill -9 $$", 10)
+    assert r[0] == CLOSED and "shell ended before the command did" in r[2]

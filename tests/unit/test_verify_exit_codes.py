@@ -141,6 +141,8 @@ def _answer(node_ip, getent):
 class StandInConnection:
     """Stands in for a Fabric connection to a node and the shell on it (real ones: tests/vm)."""
 
+    starts, become = 1, True   # what Host reads of its shell
+
     def __init__(self, node_ip, getent):
         self.run = _answer(node_ip, getent)
         self.closed = False
@@ -150,7 +152,7 @@ class StandInConnection:
 
 
 def verify_base(lab, getent_capture, monkeypatch):
-    monkeypatch.setattr(remote, "Shell", lambda conn, become: conn)   # the node answers itself
+    monkeypatch.setattr(remote.Shell, "of", staticmethod(lambda conn, become: conn))   # it answers
     state.mark_applied(lab, "base")
     getent = (CAPTURED / getent_capture).read_text()
     conns = {n.name: StandInConnection(str(n.ip), getent) for n in lab.nodes}
