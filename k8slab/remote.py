@@ -7,7 +7,6 @@ as Vagrant boxes allow.
 from __future__ import annotations
 
 import base64
-import secrets
 import shlex
 import threading
 import time
@@ -19,7 +18,6 @@ from .shell import Shell
 from .workdir import ensure_workdir
 
 TAIL = 12
-BATCH = "@@k8slab-batch"   # run_many's markers: BATCH-<token>:index: and BATCH-<token>:index:end[:exit]
 MISSING = 3  # exit code meaning "no such file" for read()
 
 
@@ -29,7 +27,7 @@ class Result:
     exited: int
     stdout: str
     stderr: str
-    answered: bool = True   # False: run_many's batch died before this command's answer
+    answered: bool = True   # False: the node's shell ended, or time ran out, before its end
 
     @property
     def ok(self) -> bool:
@@ -65,21 +63,6 @@ def http_get(ip, port, path) -> str:
     return f"timeout 5 bash -c {shlex.quote(inner)}"
 
 
-def _framed(stream: str, mark: str, i: int):
-    """Command i's text in run_many's stream, and its exit code (None: no end marker, so the
-    batch died first). The batch printed a newline before each end marker: it is not output."""
-    head = f"{mark}:{i}:\n"
-    start = stream.find(head)
-    if start < 0:
-        return "", None
-    start += len(head)
-    end = stream.find(f"\n{mark}:{i}:end", start)
-    if end < 0:
-        return "", None
-    tail = stream[end + 1 + len(f"{mark}:{i}:end"):].split("\n", 1)[0]
-    return stream[start:end], int(tail[1:]) if tail.startswith(":") else 0
-
-
 class Host:
     def __init__(self, node, conn, log_path: Path, become: bool = True):
         self.node = node
@@ -96,6 +79,11 @@ class Host:
         with self._lock, open(self.log_path, "a") as fh:
             fh.write(text)
 
+    def _log_start(self, starts: int) -> None:
+        if self.shell.starts != starts:
+            self._log(f"\n[{time.strftime('%H:%M:%S')}] shell started on the node ("
+                      f"{'as root, ' if self.shell.become else ''}start {self.shell.starts} of this run)\n")
+
     def run(self, command: str, check: bool = True, stdin: str | None = None,
             timeout: int = 600, log: bool = True) -> Result:
         """Run a shell command; with check, a non-zero exit raises CommandError with the evidence."""
@@ -107,9 +95,7 @@ class Host:
             remote = f"echo {data} | base64 -d | {{ {command}\n}}"
         start, starts = time.monotonic(), self.shell.starts
         result = Result(command, *self.shell.run(remote, timeout))
-        if self.shell.starts != starts:
-            self._log(f"\n[{time.strftime('%H:%M:%S')}] shell started on the node ("
-                      f"{'as root, ' if self.shell.become else ''}start {self.shell.starts} of this run)\n")
+        self._log_start(starts)
         if log:
             self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} $ {shown(command)}\n"
                       f"{result.output}\n-> exit {result.exited} ({time.monotonic() - start:.2f}s)\n")
@@ -120,29 +106,16 @@ class Host:
     def run_many(self, commands, timeout: int = 600) -> list:
         """Run independent read-only commands in ONE round trip; a Result for each, in order.
 
-        Under plain emulation a command costs ~0.1-0.5 s per process it starts, so reading what a
-        whole run needs in one command is what makes a no-op run fast. Each command runs in its
-        own subshell, its output framed on stdout and stderr by markers holding a random token:
-        no command can print them, and the framing costs no process (a busy emulated node
-        pays ~0.1 s per exec). Never raises for a command's failure."""
+        Under plain emulation each round trip to a busy node costs far more than a command
+        that only reads, so reading what a whole run needs at once is what makes a no-op run
+        fast. The shell gets them all in one message and answers each as it does one command
+        (its own subshell and framing). Never raises for a command's failure; a command the
+        shell did not answer (it ended, or time ran out) is a Result with answered False."""
         if not commands:
             return []
-        mark = f"{BATCH}-{secrets.token_hex(8)}"
-        script = []
-        for i, c in enumerate(commands):
-            script.append(f'echo "{mark}:{i}:"; echo "{mark}:{i}:" >&2; ( {c}\n) </dev/null; '
-                          f'rc=$?; echo; echo "{mark}:{i}:end:$rc"; echo >&2; echo "{mark}:{i}:end" >&2')
-        start = time.monotonic()
-        whole = self.run("\n".join(script), check=False, timeout=timeout, log=False)
-        results = []
-        for i, c in enumerate(commands):
-            out, rc = _framed(whole.stdout, mark, i)
-            err, _ = _framed(whole.stderr, mark, i)
-            if rc is None:
-                results.append(Result(c, whole.exited if not whole.ok else 255, "",
-                                      f"no answer in the batch: {whole.output[-500:]}", False))
-            else:
-                results.append(Result(c, rc, out, err))
+        start, starts = time.monotonic(), self.shell.starts
+        results = [Result(c, *answer) for c, answer in zip(commands, self.shell.run_many(commands, timeout))]
+        self._log_start(starts)
         self._log(f"\n[{time.strftime('%H:%M:%S')}] {self.step or '-'} (one round trip, "
                   f"{len(commands)} commands, {time.monotonic() - start:.2f}s)\n"
                   + "".join(f"$ {shown(r.command)}\n{r.output}\n-> exit {r.exited}\n" for r in results))

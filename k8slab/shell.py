@@ -8,7 +8,9 @@ can hold one). Each runs in a subshell with stdin from /dev/null, as `bash -c` d
 `cd` or `set -e` in it ends there. Its start and end are marked on stdout (the end with its exit
 code) and on stderr by a token random per shell: only a command reading the shell's own
 arguments could fake them, and what a background process of an earlier command prints before
-the start is dropped.
+the start is dropped. A batch (run_many) is its commands sent in one message: the shell answers
+them one after another, each framed as alone, so a batch costs one round trip and no framing
+of its own.
 """
 from __future__ import annotations
 
@@ -102,17 +104,20 @@ class _Process:
 
 
 class _Framed:
-    """One stream of one command: what comes between the shell's start and end markers."""
+    """One stream of one command: what comes between the shell's start and end markers. What
+    follows the end marker's line is the next command's (a batch's answers come back to back)."""
 
     def __init__(self, mark: str):
         self.start, self.end = f"{mark}:start\n".encode(), f"\n{mark}:end".encode()
         self.data = bytearray()
         self.started = False
         self.tail = None   # what follows the end marker on its line (stdout: ":<exit code>")
+        self.rest = b""    # what came after that line
         self._scan = 0     # where to look for the end marker next (outputs can be large)
 
     def feed(self, chunk: bytes) -> None:
         if self.tail is not None:
+            self.rest += chunk
             return
         self.data += chunk
         if not self.started:
@@ -123,8 +128,10 @@ class _Framed:
             del self.data[:at + len(self.start)]
             self.started = True
         at = self.data.find(self.end, self._scan)
-        if at >= 0 and self.data.find(b"\n", at + len(self.end)) >= 0:
-            self.tail = bytes(self.data[at + len(self.end):]).split(b"\n", 1)[0]
+        line_end = self.data.find(b"\n", at + len(self.end)) if at >= 0 else -1
+        if line_end >= 0:
+            self.tail = bytes(self.data[at + len(self.end):line_end])
+            self.rest = bytes(self.data[line_end + 1:])
             del self.data[at:]
         else:
             self._scan = max(0, len(self.data) - len(self.end) - 32)
@@ -157,6 +164,7 @@ class Shell:
         self.pipe = None
         self.mark = ""
         self.starts = 0   # how many times it was (re)started: the node's log says when
+        self._rest = (b"", b"")   # stdout and stderr read past the last answer: the next one's
         self._lock = threading.Lock()   # one command at a time: the shell is one stream
 
     def _start(self):
@@ -169,14 +177,14 @@ class Shell:
         else:   # invoke's Context: this machine's own bash (the fast tests)
             self.pipe = _Process(argv)
 
-    def _send(self, command: str) -> None:
-        """Send the command, on a fresh shell if there is none or the last one has gone (once:
+    def _send(self, data: bytes) -> None:
+        """Send the commands, on a fresh shell if there is none or the last one has gone (once:
         nothing reached the node when sending failed)."""
         for attempt in (1, 2):
             try:
                 if self.pipe is None:
                     self._start()
-                self.pipe.send(command.encode() + b"\0")
+                self.pipe.send(data)
                 return
             except _GONE:
                 self.close()
@@ -184,18 +192,34 @@ class Shell:
                     raise
 
     def run(self, command: str, timeout: float):
-        if "\0" in command:
+        """(exit, stdout, stderr, answered) of one command; see run_many."""
+        return self.run_many([command], timeout)[0]
+
+    def run_many(self, commands, timeout: float) -> list:
+        """Send every command at once, then read their answers in order: one round trip for
+        all. Each answer is (exit, stdout, stderr, answered). answered is False where the shell
+        ended, or the time ran out, before the command's end: its exit is then CLOSED or
+        TIMED_OUT, the tool's and not the command's, and the commands after it get no answer."""
+        if any("\0" in c for c in commands):
             raise ValueError("a command cannot hold a NUL byte")
         with self._lock:
             try:
-                self._send(command)
+                self._send(b"".join(c.encode() + b"\0" for c in commands))
             except _GONE as e:
-                return CLOSED, "", f"cannot reach the node's shell: {type(e).__name__}: {e}"
-            return self._answer(timeout)
+                why = f"cannot reach the node's shell: {type(e).__name__}: {e}"
+                return [(CLOSED, "", why, False) for _ in commands]
+            deadline = time.monotonic() + timeout
+            answers = []
+            for _ in commands:
+                answers.append(self._answer(deadline, timeout) if self.pipe is not None else
+                               (CLOSED, "", "no answer in the batch: the shell ended at an "
+                                            "earlier command", False))
+            return answers
 
-    def _answer(self, timeout):
+    def _answer(self, deadline, timeout):
         out, err = _Framed(self.mark), _Framed(self.mark)
-        deadline = time.monotonic() + timeout
+        out.feed(self._rest[0])
+        err.feed(self._rest[1])
         while out.tail is None or err.tail is None:
             left = deadline - time.monotonic()
             try:
@@ -206,10 +230,11 @@ class Shell:
                 self.close()
                 why = (f"timed out after {timeout:g} s" if left <= 0 else
                        "the node's shell ended before the command did")
-                return TIMED_OUT if left <= 0 else CLOSED, out.text(), err.text() + f"\n{why}"
+                return TIMED_OUT if left <= 0 else CLOSED, out.text(), err.text() + f"\n{why}", False
             out.feed(got[0])
             err.feed(got[1])
-        return int(out.tail.lstrip(b":")), out.text(), err.text()
+        self._rest = (out.rest, err.rest)
+        return int(out.tail.lstrip(b":")), out.text(), err.text(), True
 
     def close(self) -> None:
         if self.pipe is not None:
@@ -218,3 +243,4 @@ class Shell:
             except _GONE:
                 pass
             self.pipe = None
+        self._rest = (b"", b"")

@@ -147,6 +147,9 @@ class StandInConnection:
         self.run = _answer(node_ip, getent)
         self.closed = False
 
+    def run_many(self, commands, timeout):
+        return [self.run(c, timeout) for c in commands]
+
     def close(self):
         self.closed = True
 

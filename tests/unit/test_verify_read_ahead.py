@@ -20,13 +20,13 @@ GROUPS = [("base", base.checks), ("etcd", etcd.checks)]
 
 
 def counted(host):
-    """host, counting the commands its shell is sent (each is one round trip to the node)."""
-    run, host.calls = host.shell.run, 0
+    """host, counting the messages its shell is sent (each is one round trip to the node)."""
+    send, host.calls = host.shell._send, 0
 
-    def counting(command, timeout):
+    def counting(data):
         host.calls += 1
-        return run(command, timeout)
-    host.shell.run = counting
+        return send(data)
+    host.shell._send = counting
     return host
 
 
