@@ -10,6 +10,7 @@ on one class: a boot costs minutes under plain emulation.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -107,10 +108,16 @@ def test_reset_one_copy_to_base_while_the_other_keeps_etcd(vmhost, klass):
 def test_up_continues_the_reset_copy(vmhost, klass):
     # and notices a VM that is not running: node1 of copy 1 powered off (as by a host reboot)
     assert vmhost.virsh("destroy", f"{COPIES[0]}-k8s-node1").returncode == 0
+    recorded = klass.parent / ".lab" / COPIES[0] / "checkpoints.json"
+    old_mib = json.loads(recorded.read_text())["etcd"]["disk_bytes"] / 2**20
     out = invoke(vmhost, "up", "--copy", "1", "--config", str(klass)).stdout
     assert "Booting 2 VMs" in out, out
     assert re.search(r"provision: \d+ steps, [1-9]\d* changed", out), out   # the etcd stage again
     assert re.search(r"verify: \d+ passed, 0 failed", out) and "etcd cluster-health" in out, out
+    # the etcd stage changed, so its checkpoint is taken anew: its cost is the old one's (whose
+    # space inside the images it reuses) and what the images grew by, never the growth alone
+    new = re.search(r"checkpoint etcd: taken in [\d.]+s, (\d+) MiB of disk \(replacing the last one", out)
+    assert new and int(new[1]) >= round(old_mib) > 0, out
 
 
 def test_destroying_one_copy_leaves_the_other_working(vmhost, klass):
