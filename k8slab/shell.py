@@ -31,12 +31,22 @@ OPEN_TIMEOUT = 30   # seconds for the SSH server to open the shell's channel
 _OPEN = {}   # (SSH transport, become) -> its Shell; see Shell.of
 _OPEN_LOCK = threading.Lock()   # copies of a class are run side by side, in threads
 
-# Byte-wise reads of a pipe are what bash does for `read`; commands are a few KB at most.
-_LOOP = """while IFS= read -r -d '' __k8slab_c; do
+# A message is the number of its commands, then the commands, each ended by a NUL byte. The
+# whole message is read before any command runs: the tool reads no answer before it has sent
+# the message, so a shell writing answers while messages still come could fill both ways'
+# buffers and wait forever. Byte-wise reads of a pipe are what bash does for `read`; a message
+# is a few KB. Arrays and (( )) as bash 4.2 (CentOS 7) has them.
+_LOOP = """while IFS= read -r -d '' __k8slab_n; do
+__k8slab_cs=()
+for ((__k8slab_i = 0; __k8slab_i < __k8slab_n; __k8slab_i++)); do
+IFS= read -r -d '' "__k8slab_cs[__k8slab_i]" || exit
+done
+for __k8slab_c in "${{__k8slab_cs[@]}}"; do
 printf '%s:start\\n' {mark}; printf '%s:start\\n' {mark} >&2
 ( eval "$__k8slab_c" ) </dev/null
 printf '\\n%s:end:%s\\n' {mark} "$?"
 printf '\\n%s:end\\n' {mark} >&2
+done
 done"""
 _GONE = (OSError, EOFError, SSHException)   # what paramiko raises when the connection is lost
 
@@ -95,12 +105,12 @@ class _Process:
         return out, err
 
     def close(self) -> None:
+        self.proc.kill()   # first: a write stuck on a full pipe then fails instead of waiting
+        self.proc.wait()
         try:
             self.proc.stdin.close()
         except OSError:
-            pass   # it has gone already
-        self.proc.kill()
-        self.proc.wait()
+            pass   # what was still buffered for it has nowhere to go
 
 
 class _Framed:
@@ -141,7 +151,8 @@ class _Framed:
 
 
 class Shell:
-    """A long-lived shell on a node (as root with become): run(command) -> (exit, stdout, stderr).
+    """A long-lived shell on a node (as root with become): run(command) and run_many(commands)
+    -> (exit, stdout, stderr, answered) for each.
 
     Restarted on the next command when it died or a command overran its time."""
 
@@ -178,8 +189,8 @@ class Shell:
             self.pipe = _Process(argv)
 
     def _send(self, data: bytes) -> None:
-        """Send the commands, on a fresh shell if there is none or the last one has gone (once:
-        nothing reached the node when sending failed)."""
+        """Send a message, on a fresh shell if there is none or the last one has gone. Tried
+        again once: a shell gone before the message ran none of it (it reads a message whole)."""
         for attempt in (1, 2):
             try:
                 if self.pipe is None:
@@ -199,21 +210,29 @@ class Shell:
         """Send every command at once, then read their answers in order: one round trip for
         all. Each answer is (exit, stdout, stderr, answered). answered is False where the shell
         ended, or the time ran out, before the command's end: its exit is then CLOSED or
-        TIMED_OUT, the tool's and not the command's, and the commands after it get no answer."""
+        TIMED_OUT, the tool's and not the command's, and so is every later command's."""
         if any("\0" in c for c in commands):
             raise ValueError("a command cannot hold a NUL byte")
+        message = f"{len(commands)}\0".encode() + b"".join(c.encode() + b"\0" for c in commands)
         with self._lock:
             try:
-                self._send(b"".join(c.encode() + b"\0" for c in commands))
+                self._send(message)
             except _GONE as e:
                 why = f"cannot reach the node's shell: {type(e).__name__}: {e}"
                 return [(CLOSED, "", why, False) for _ in commands]
             deadline = time.monotonic() + timeout
             answers = []
-            for _ in commands:
-                answers.append(self._answer(deadline, timeout) if self.pipe is not None else
-                               (CLOSED, "", "no answer in the batch: the shell ended at an "
-                                            "earlier command", False))
+            try:
+                for _ in commands:
+                    if answers and not answers[-1][3]:   # the shell is gone: no more answers
+                        code, _, why, _ = answers[-1]
+                        answers.append((code, "", "no answer in the batch (an earlier command: "
+                                        + why.strip().split("\n")[-1] + ")", False))
+                    else:
+                        answers.append(self._answer(deadline, timeout))
+            except BaseException:
+                self.close()   # (an interrupt) what is still to come must not answer the next call
+                raise
             return answers
 
     def _answer(self, deadline, timeout):

@@ -243,7 +243,7 @@ class ShellStep(Step):
 
     def probe(self, ctx):
         # The script's text itself, its variables set first: in the node's batch it runs in a
-        # subshell of the batch's bash, with no base64, env or bash to start (each costs ~0.1 s
+        # subshell of the node's shell, with no base64, env or bash to start (each costs ~0.1 s
         # on a busy emulated node). `exit` in it ends that subshell only.
         assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": "check", **self.env}.items())
         return f"{assigns}  # {self.script}, check mode\n{self._text(ctx)}"

@@ -87,20 +87,20 @@ def test_provision_report_names_every_failed_node_and_what_to_run_next(host, tmp
 def test_run_many_keeps_each_commands_output_and_exit_apart(host, tmp_path):
     (tmp_path / "f").write_text("a:b\n\nno newline at the end")
     cmds = [f"cat {tmp_path / 'f'}", "echo out; echo err >&2; exit 3", "true",
-            f"echo '@@k8slab-0000:end:0' ; cat {tmp_path / 'nope'}", "read x; echo \"got [$x]\""]
+            f"printf '\\n@@k8slab-0000000000000000:end:0\\n'; cat {tmp_path / 'nope'}", "read x; echo \"got [$x]\""]
     r = host.run_many(cmds)
     assert [x.command for x in r] == cmds
     assert (r[0].exited, r[0].stdout) == (0, "a:b\n\nno newline at the end")   # byte for byte
     assert (r[1].exited, r[1].stdout, r[1].stderr) == (3, "out\n", "err\n")
     assert (r[2].exited, r[2].stdout, r[2].stderr) == (0, "", "")
     # a command printing the framing cannot confuse it; a failing read is its own exit code
-    assert r[3].stdout == "@@k8slab-0000:end:0\n" and r[3].exited == 1 and "nope" in r[3].stderr
+    assert r[3].stdout == "\n@@k8slab-0000000000000000:end:0\n" and r[3].exited == 1 and "nope" in r[3].stderr
     assert r[4].stdout == "got []\n"           # no command waits on the batch's stdin
     log = (tmp_path / "local.log").read_text()
     assert "(one round trip, 5 commands" in log and "$ echo out; echo err >&2; exit 3\nout\nerr\n-> exit 3" in log
 
 
-def test_run_many_says_when_the_batch_itself_failed(host):
+def test_run_many_says_when_the_shell_died_during_the_batch(host):
     # the second command kills the shell running the batch (its parent, read from /proc)
     r = host.run_many(["true", "read -r _ _ _ shell _ </proc/$BASHPID/stat; kill -9 $shell", "true"])
     assert r[0].ok and r[0].answered
