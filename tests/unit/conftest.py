@@ -44,3 +44,20 @@ def lab_with(lab_from_text):
 def lab(lab_with):
     """The tutorial's lab: the shipped lab.yaml as it is."""
     return lab_with()
+
+
+@pytest.fixture(autouse=True)
+def _local_shells_closed(monkeypatch):
+    """Every local shell a test starts (a Host over invoke's Context runs a real bash) is
+    stopped when the test ends, not left waiting on its stdin until pytest exits."""
+    from k8slab import shell
+    started = []
+    init = shell._Process.__init__
+
+    def tracked(self, argv):
+        init(self, argv)
+        started.append(self)
+    monkeypatch.setattr(shell._Process, "__init__", tracked)
+    yield
+    for process in started:
+        process.close()
