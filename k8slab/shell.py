@@ -221,21 +221,22 @@ class Shell:
                 why = f"cannot reach the node's shell: {type(e).__name__}: {e}"
                 return [(CLOSED, "", why, False) for _ in commands]
             deadline = time.monotonic() + timeout
-            answers = []
+            answers, why = [], None
             try:
                 for _ in commands:
-                    if answers and not answers[-1][3]:   # the shell is gone: no more answers
-                        code, _, why, _ = answers[-1]
-                        answers.append((code, "", "no answer in the batch (an earlier command: "
-                                        + why.strip().split("\n")[-1] + ")", False))
-                    else:
-                        answers.append(self._answer(deadline, timeout))
+                    if why is None:
+                        code, out, err, why = self._answer(deadline, timeout)
+                        answers.append((code, out, f"{err}\n{why}" if why else err, why is None))
+                    else:   # the shell is gone: no more answers
+                        answers.append((code, "", f"no answer in the batch (an earlier command: {why})", False))
             except BaseException:
                 self.close()   # (an interrupt) what is still to come must not answer the next call
                 raise
             return answers
 
     def _answer(self, deadline, timeout):
+        """(exit, stdout, stderr, why): why is None when the command's end came, else the
+        reason there was none (the shell is then closed)."""
         out, err = _Framed(self.mark), _Framed(self.mark)
         out.feed(self._rest[0])
         err.feed(self._rest[1])
@@ -249,11 +250,11 @@ class Shell:
                 self.close()
                 why = (f"timed out after {timeout:g} s" if left <= 0 else
                        "the node's shell ended before the command did")
-                return TIMED_OUT if left <= 0 else CLOSED, out.text(), err.text() + f"\n{why}", False
+                return TIMED_OUT if left <= 0 else CLOSED, out.text(), err.text(), why
             out.feed(got[0])
             err.feed(got[1])
         self._rest = (out.rest, err.rest)
-        return int(out.tail.lstrip(b":")), out.text(), err.text(), True
+        return int(out.tail.lstrip(b":")), out.text(), err.text(), None
 
     def close(self) -> None:
         if self.pipe is not None:
