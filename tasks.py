@@ -6,6 +6,7 @@ with `copies: N`, --copy K (one copy, a list like 1,3, or all: the default).
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 
@@ -32,7 +33,9 @@ def lab_task(*args, **kwargs):
                 raise Exit(f"error: {e}", code=1) from None
             except KeyboardInterrupt:
                 raise Exit("interrupted: run the same command again to finish the job", code=130) from None
-        return task(*args, help={**CONFIG_HELP, **kwargs.pop("help", {})}, auto_shortflags=False,
+        params = inspect.signature(fn).parameters   # the class-wide tasks take no --copy
+        shared = {k: v for k, v in CONFIG_HELP.items() if k in params}
+        return task(*args, help={**shared, **kwargs.pop("help", {})}, auto_shortflags=False,
                     **kwargs)(run)
     return wrap
 
@@ -100,7 +103,7 @@ def reset(c, to, config="", copy=""):
     `up` kept: VMs, stages and status agree; the guests' clocks are set to now."""
     lab, copies = load(config, copy)
     lab.stages_until(to)   # an unknown stage is refused before anything runs
-    workflow.reset(copies, to)
+    workflow.reset(lab, copies, to)
 
 
 @lab_task()
@@ -135,7 +138,40 @@ def destroy(c, config="", yes=False, copy=""):
         answer = input(f"Destroy the VMs of lab {names} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("destroy: cancelled", code=1)
-    workflow.destroy(copies)
+    workflow.destroy(lab, copies)
+
+
+@lab_task(help={"stop": "stop the gateway instead (the students' keys stay on the VMs)"})
+def gateway(c, config="", stop=False):
+    """Start the students' SSH gateway or bring it up to date (keys, handouts); --stop stops it.
+
+    Every student's key goes on their copy's running VMs, the gateway's keys file follows the
+    VMs' addresses, and each student's handout is written (class folder, handouts/)."""
+    from k8slab.gateway import service
+    lab = lifecycle.load(config)
+    service.require(lab)
+    if stop:
+        service.stop(lab)
+        return
+    workflow.gateway(lab)
+    service.table(lab, service.refresh(lab))
+
+
+@lab_task(help={"revoke": "close this student's way in (the gateway at once, their VMs next)",
+                "reissue": "give this student a new key (or their lab-file key) and handout, "
+                           "and open their way in again"})
+def students(c, config="", revoke="", reissue=""):
+    """The class roster: each student's copy, key, installed or not, handout; --revoke/--reissue NAME.
+
+    --revoke NAME or --reissue NAME changes that one student and nobody else."""
+    from k8slab.gateway import service
+    lab = lifecycle.load(config)
+    service.require(lab)
+    if revoke and reissue:
+        raise Exit("students: give --revoke or --reissue, not both", code=1)
+    if revoke or reissue:
+        workflow.change_student(lab, revoke or reissue, revoke=bool(revoke))
+    service.table(lab, service.refresh(lab, start=bool(revoke or reissue)))
 
 
 @lab_task(help={"node": "node name, e.g. k8s-master", "command": "run this command instead of a shell"})

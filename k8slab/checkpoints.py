@@ -91,8 +91,9 @@ def keep(lab, stage: str, changed: int) -> None:
             + f"{len(doms)} VMs paused together)")
 
 
-def reset(lab, stage: str) -> float:
-    """Put the copy back to the moment stage finished; returns the seconds it took."""
+def reset(lab, stage: str, after=None) -> float:
+    """Put the copy back to the moment stage finished; returns the seconds it took.
+    after(conns): run over the connections that stepped the clocks (the students' keys)."""
     have = recorded(lab)
     if stage not in have:
         kept = ", ".join(s for s in have) or "none"
@@ -111,7 +112,7 @@ def reset(lab, stage: str) -> float:
     libvirt.each(doms, lambda _, d: libvirt.snapshot_revert(d, name))
     libvirt.each(doms, lambda _, d: libvirt.resume(d))   # together, as they were paused
     reverted = time.monotonic() - start
-    _step_clocks(lab)
+    _step_clocks(lab, after)
     state.reset_to(lab, have[stage]["stages"], f"reset to {stage}")
     seconds = time.monotonic() - start
     ui.info(f"lab {lab.name}: reset to {stage} in {seconds:.1f}s (VMs reverted in "
@@ -120,7 +121,7 @@ def reset(lab, stage: str) -> float:
     return seconds
 
 
-def _step_clocks(lab) -> None:
+def _step_clocks(lab, after=None) -> None:
     """A reverted guest's clock is the snapshot's: set it to now before anything time-bound
     (etcd's TTLs, kubelet's heartbeats) notices. One command per node, all at once."""
     conns = open_connections(lab, Vagrant(lab))
@@ -129,6 +130,8 @@ def _step_clocks(lab) -> None:
         for h in hosts.values():
             h.step = "reset/clock"
         libvirt.each(hosts, lambda _, h: h.run(f"date -u -s @{time.time():.3f} >/dev/null"))
+        if after:
+            after(conns)
     finally:
         for c in conns.values():
             c.close()

@@ -76,7 +76,9 @@ def copy_lab(lab, copy: allocate.Copy):
     """Copy `copy` of lab as a Lab: the same nodes and settings, its own name (hence folder,
     domains and networks) and management subnet."""
     libvirt = lab.libvirt.model_copy(update={"management_network": copy.management_subnet})
-    return lab.model_copy(update={"name": copy.names.lab, "copies": 1, "libvirt": libvirt})
+    out = lab.model_copy(update={"name": copy.names.lab, "copies": 1, "libvirt": libvirt})
+    out._copy_index = copy.index
+    return out
 
 
 def select(lab, copies: list, which: str = "") -> list:

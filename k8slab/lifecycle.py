@@ -9,6 +9,7 @@ import time
 from . import checkpoints, libvirt, state, ui
 from .config import load_lab
 from .errors import LabError
+from .gateway import vms as access
 from .providers import resolve_provider
 from .render import write_vagrantfile
 from .ssh import forget_ssh_config, open_connections, ssh_targets
@@ -89,9 +90,11 @@ def destroy(lab) -> bool:
     if not vagrant.created():
         ui.info(f"lab {lab.name}: nothing to destroy")
         state.forget(lab)
+        access.forget(lab)
         return False
     vagrant.destroy()   # vagrant-libvirt deletes the VMs' snapshots (checkpoints) first
     forget_ssh_config(lab)
+    access.forget(lab)
     checkpoints.forget(lab)
     state.forget(lab)
     ui.info(f"lab {lab.name}: destroyed")

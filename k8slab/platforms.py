@@ -84,6 +84,11 @@ PLATFORMS = {
              "`TimeoutStartSec=600`: under plain emulation the apiserver needs minutes to be ready"),
             ("ntp", "systemd-timesyncd"),
             ("cgroup v1", "cgroup v1 (`systemd.unified_cgroup_hierarchy=0`), as CentOS 7"),
+            ("`etcdctl` speaks the v2 API (etcd 3.3's default)",
+             "`ETCDCTL_API=2` in `/etc/environment`, so the tutorial's `etcdctl cluster-health` "
+             "works as printed (etcd 3.4's etcdctl defaults to v3)"),
+            ("root's prompt `[root@k8s-master ~]#`",
+             "the same, set for login shells in `/etc/profile.d` (Debian's is `root@k8s-master:~#`)"),
         ),
     ),
 }

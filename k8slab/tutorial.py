@@ -67,3 +67,7 @@ def management_network_name(lab_name: str) -> str:
 def etcdctl(endpoint: str) -> str:
     """The etcdctl command line up to its arguments."""
     return f"{ETCDCTL} --endpoints {shlex.quote(endpoint)}"
+
+# The tutorial's chapters each stage completes (a student's handout says where their copy is).
+CHAPTERS = {"base": "1", "etcd": "2.1", "master": "2.2", "network": "2.3", "nodes": "3 and 4",
+            "start": "2.4 and 3.5 (the whole tutorial)"}

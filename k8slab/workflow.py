@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 from . import checkpoints, doctor, lifecycle, provisioning, ui
+from . import copies as class_copies
+from .gateway import service as gateway_service
 from .checks import runner
 from .errors import LabError
 from .lock import lab_lock
@@ -110,6 +112,8 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
             conns = open_connections(copy, Vagrant(copy))
             try:
                 provisioning.provision(copy, todo, playbook, conns=conns, after_stage=keep)
+                if lab.gateway is not None:
+                    gateway_service.install(lab, copy, conns)
                 if not verify:
                     return None
                 # every machine is up and provisioning reached each one: asking Vagrant for
@@ -119,7 +123,24 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
             finally:
                 for c in conns.values():
                     c.close()
-    return worst(each(copies, one))
+    return worst(with_gateway(lab, lambda: each(copies, one)))
+
+
+def with_gateway(lab, fn):
+    """fn(), then the gateway brought up to date with what fn did to the copies' VMs, also when
+    some copies failed (the others' students still get in)."""
+    if lab.gateway is None:
+        return fn()
+    try:
+        out = fn()
+    except BaseException:
+        try:
+            gateway_service.refresh(lab)
+        except LabError as e:   # the copies' own error is the one to see; this one too
+            ui.say(f"error: gateway: {e}", markup=False)
+        raise
+    gateway_service.refresh(lab)
+    return out
 
 
 def provision(lab, copies: list, playbook, until: str = "", dry_run: bool = False) -> list:
@@ -136,17 +157,61 @@ def verify(copies: list, stages=None) -> runner.Verdict:
     return worst(each(copies, lambda copy: runner.verify(copy, stages=stages)))
 
 
-def reset(copies: list, stage: str) -> list:
-    """Put each copy back to its checkpoint of stage; the seconds each took."""
+def reset(lab, copies: list, stage: str) -> list:
+    """Put each copy back to its checkpoint of stage; the seconds each took. The checkpoint
+    may predate the students' keys (or a revocation): the gateway installs them again."""
+    after = (lambda copy, conns: gateway_service.install(lab, copy, conns)) if lab.gateway is not None else None
+
     def one(copy):
         with lab_lock(copy, "reset", log=ui.info):
-            return checkpoints.reset(copy, stage)
-    return each(copies, one)
+            return checkpoints.reset(copy, stage, after=after and (lambda conns: after(copy, conns)))
+    return with_gateway(lab, lambda: each(copies, one))
 
 
-def destroy(copies: list) -> list:
-    """Delete the copies' VMs, never while another task runs on one; False where there was nothing."""
+def destroy(lab, copies: list) -> list:
+    """Delete the copies' VMs, never while another task runs on one; False where there was
+    nothing. Destroying every copy stops the class's gateway; some, closes their students' way."""
     def one(copy):
         with lab_lock(copy, "destroy", log=ui.info):
             return lifecycle.destroy(copy)
-    return each(copies, one)
+    if lab.gateway is None:
+        return each(copies, one)
+    if len(copies) == lab.copies:
+        try:
+            return each(copies, one)
+        finally:
+            gateway_service.stop(lab)
+    return with_gateway(lab, lambda: each(copies, one))
+
+
+def _install_keys(lab, copy, task: str) -> None:
+    """The copy's student's keys on its running VMs, under the copy's lock."""
+    if not lifecycle.running_as_rendered(copy):
+        ui.info(f"gateway: {copy.name}'s VMs are not all running: its keys change at its next `up`")
+        return
+    with lab_lock(copy, task, log=ui.info):
+        conns = open_connections(copy, Vagrant(copy))
+        try:
+            gateway_service.install(lab, copy, conns)
+        finally:
+            for c in conns.values():
+                c.close()
+
+
+def gateway(lab) -> None:
+    """Every running copy's VMs get their student's keys; the caller then refreshes the gateway."""
+    each(class_copies.expand(lab), lambda copy: _install_keys(lab, copy, "gateway"))
+
+
+def change_student(lab, name: str, revoke: bool) -> None:
+    """Revoke one student's access, or issue them a new key; nobody else's changes. The gateway
+    is refreshed first (a revoke closes the way in at once), their VMs after."""
+    from .gateway import keys, roster
+    seat = roster.seat_of(lab, class_copies.expand(lab), name)
+    folder = class_copies.class_folder(lab)
+    roster.mark(folder, name, revoke)
+    if not revoke and seat.own_key is None:
+        keys.remove_pair(keys.student_key_path(folder, name))   # a new pair at the next refresh
+    gateway_service.refresh(lab)
+    _install_keys(lab, seat.copy, "students")
+    ui.info(f"students: {name} {'revoked' if revoke else 'issued a new key'}")

@@ -68,9 +68,7 @@ def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
 def gather(lab, copies) -> ClassView:
     from ..workflow import each
     states = each(copies, lifecycle.vm_states)
-    index = {c.name: k for k, c in enumerate(copies, 1)}
-    if lab.copies > 1:   # the copy's own number, also when --copy picked some
-        index = {c.name: int(c.name.rsplit("-", 1)[1]) for c in copies}
+    index = {c.name: c.copy_index for c in copies}   # the copy's own number, also under --copy
     return ClassView(lab.name, str(lab.path), time.time(),
                      tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, states)),
                      str(lab.private_network))

@@ -15,6 +15,11 @@ HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 LAB_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
 ETCD_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+# a student's name names files and folders (their key, their handout) on every system
+STUDENT_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+# an address or DNS name students type to reach the lab server
+ADDRESS_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                        r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
 
 def _lab_name(v: str) -> str:
@@ -82,6 +87,28 @@ def _etcd_prefix(v: str) -> str:
     return v
 
 
+def _student(v: str) -> str:
+    if not STUDENT_RE.match(v):
+        raise ValueError(f"{v!r} is not a valid student name: lowercase letters, digits, '.', "
+                         "'_' and '-', starting with a letter or digit, at most 32 characters "
+                         "(it names the student's key and handout files)")
+    return v
+
+
+def _address(v: str) -> str:
+    if not ADDRESS_RE.match(v):
+        raise ValueError(f"{v!r} is not a host name or IPv4 address students can type "
+                         "(like lab1.school.example or 203.0.113.7)")
+    return v
+
+
+def _user(v: str) -> str:
+    if not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", v):
+        raise ValueError(f"{v!r} is not a user name of the lab server (lowercase letters, "
+                         "digits, '_' and '-', at most 32 characters)")
+    return v
+
+
 def _role(v: str) -> str:
     if v not in ROLES:
         raise ValueError(f"unknown role {v!r}; roles are {', '.join(ROLES)}{suggest(v, ROLES)}")
@@ -104,3 +131,6 @@ Url = Annotated[str, AfterValidator(_url)]
 Role = Annotated[str, AfterValidator(_role)]
 Word = Annotated[str, AfterValidator(_no_space)]
 EtcdPrefix = Annotated[str, AfterValidator(_etcd_prefix)]
+StudentName = Annotated[str, AfterValidator(_student)]
+Address = Annotated[str, AfterValidator(_address)]
+UserName = Annotated[str, AfterValidator(_user)]

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..gateway import pubkey
 from ..platforms import PLATFORMS, ROLES
 from . import yamlpos
 from .problems import Problem, fmt
-from .schema import Lab, Node
+from .schema import Lab, Node, Student
 
 PRIVATE_RANGES = tuple(IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -31,8 +32,9 @@ def partial(model, data) -> dict:
         value, ann = data[name], field.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             out[name] = partial(ann, value)
-        elif model is Lab and name == "nodes":
-            out[name] = [partial(Node, n) for n in value] if isinstance(value, list) else []
+        elif model is Lab and name in ("nodes", "students"):
+            item = Node if name == "nodes" else Student
+            out[name] = [partial(item, n) for n in value] if isinstance(value, list) else []
         else:
             try:
                 typ = Annotated[(ann, *field.metadata)] if field.metadata else ann
@@ -148,6 +150,41 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
     if lab.get("copies", 1) > 1 and lab.get("provider") == "virtualbox":
         add(("copies",), f"{lab['copies']} copies need the libvirt provider (VirtualBox would "
             "put every copy's nodes on one host-only network); set provider: libvirt, or copies: 1")
+
+    # the roster: student k works on copy k; names and keys identify them at the gateway
+    students = lab.get("students", [])
+    raw_students = loaded.data.get("students")
+    copies = lab.get("copies", 1)
+    if isinstance(raw_students, list) and len(raw_students) > copies:
+        add(("students",), f"lists {len(raw_students)} students for {copies} "
+            f"{'copy' if copies == 1 else 'copies'}; each student gets a copy of their own: "
+            f"set copies: {len(raw_students)}, or shorten the list")
+    names, keys = {}, {}
+    for i, st in enumerate(students):
+        who = st.get("name") or f"students[{i}]"
+        if "name" in st:
+            if st["name"] in names:
+                add(("students", i, "name"), f"{st['name']} is already students[{names[st['name']]}] "
+                    f"(line {loaded.line(('students', names[st['name']], 'name'))}); names are unique")
+            else:
+                names[st["name"]] = i
+        raw = raw_students[i] if isinstance(raw_students, list) and i < len(raw_students) else {}
+        text = raw.get("key") if isinstance(raw, dict) else None
+        if text is None:
+            continue
+        try:
+            key = pubkey.parse(text)
+        except ValueError as e:
+            add(("students", i, "key"), f"{who}'s key: {e}")
+            continue
+        if key.blob in keys:
+            add(("students", i, "key"), f"{who}'s key is also {keys[key.blob]}'s; each student "
+                "needs a key of their own (the gateway tells them apart by it)")
+        else:
+            keys[key.blob] = who
+    if lab.get("gateway") is not None and lab.get("provider") == "virtualbox":
+        add(("gateway",), "needs the libvirt provider (VirtualBox reaches the VMs through ports "
+            "forwarded on the server's own loopback); set provider: libvirt, or remove gateway")
 
     # stages
     platform, until = lab.get("platform"), lab.get("until")

@@ -2,7 +2,7 @@
 (the apiserver and etcd URLs, /etc/hosts lines, the stages)."""
 from __future__ import annotations
 
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -12,7 +12,8 @@ from .. import tutorial
 from ..allocate.names import MAX_COPIES
 from ..errors import LabError
 from ..platforms import PLATFORMS, STAGES, Platform
-from .fields import EtcdPrefix, HostName, IPv4, LabName, Network, Role, Url, Word
+from .fields import (Address, EtcdPrefix, HostName, IPv4, LabName, Network, Role, StudentName,
+                     Url, UserName, Word)
 
 STRICT = ConfigDict(extra="forbid", strict=True, validate_default=False)
 
@@ -52,6 +53,27 @@ class Cluster(BaseModel):
     pod_infra_image: Word = "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
 
 
+class Student(BaseModel):
+    """One line of the roster: student k of the list works on copy k."""
+    model_config = STRICT
+    name: StudentName
+    # an OpenSSH public key line the student brought ("ssh-ed25519 AAAA... me@laptop"); checked
+    # by config/rules.py, which can name the student. None: k8s-lab makes a key pair for them.
+    key: Optional[str] = None
+
+
+class Gateway(BaseModel):
+    """The students' SSH entry point on the lab server (k8slab/gateway): its own sshd."""
+    model_config = STRICT
+    port: int = Field(default=2222, ge=1, le=65535)
+    # what students type to reach the lab server; None: this host's fully qualified name
+    address: Optional[Address] = None
+    listen: IPv4 = IPv4Address("0.0.0.0")   # the lab server's address sshd listens on
+    # the lab server's account the students' keys log in to (they only get port forwarding);
+    # None: the account running k8s-lab. /etc/passwd is never changed.
+    user: Optional[UserName] = None
+
+
 class Lab(BaseModel):
     model_config = STRICT
     name: LabName = "k8s-lab"
@@ -69,8 +91,18 @@ class Lab(BaseModel):
     copies: int = Field(default=1, ge=1, le=MAX_COPIES)
     # The stages after which `up` keeps a checkpoint of every VM (k8slab.checkpoints).
     checkpoints: list[Literal[STAGES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    # The class roster (copy k is students[k-1]'s; a copy past the list is "student-k") and the
+    # gateway that lets each of them reach their own copy from their own computer.
+    students: list[Student] = Field(default_factory=list)
+    gateway: Optional[Gateway] = None
 
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
+    _copy_index: int = PrivateAttr(default=1)          # set by copies.copy_lab
+
+    @property
+    def copy_index(self) -> int:
+        """Which copy of its lab file this lab is (1 for the lab itself)."""
+        return self._copy_index
 
     @property
     def path(self) -> Path:
@@ -89,6 +121,12 @@ class Lab(BaseModel):
             if n.name == name:
                 return n
         raise LabError(f"no node named {name}; nodes are {', '.join(n.name for n in self.nodes)}")
+
+    def student(self, index: int) -> Student:
+        """Copy index's student (1-based): the roster's entry, or a default one."""
+        if index <= len(self.students):
+            return self.students[index - 1]
+        return Student(name=f"student-{index}")
 
     def with_role(self, role: str) -> list[Node]:
         return [n for n in self.nodes if n.has(role)]

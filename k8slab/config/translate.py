@@ -31,7 +31,8 @@ def _model_at(loc):
         if field is None:
             return None
         ann = field.annotation
-        inner = getattr(ann, "__args__", (ann,))[0] if part == "nodes" else ann
+        # a list's items, an optional section's model (list[Node], Optional[Gateway])
+        inner = next((a for a in getattr(ann, "__args__", ()) if a is not type(None)), ann)
         if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
             return None
         model = inner

@@ -17,6 +17,10 @@ PACKAGES=(
     python3-venv
     # the class view's test opens its HTML page in headless Chromium and reads the printed PDF
     chromium poppler-utils
+    # the student gateway is a real sshd (its own instance); the VM tests' "laptop" runs ssh
+    openssh-server openssh-client
+    # the student's handout unpacks its bundle with unzip, as the page says
+    unzip
 )
 
 say() { echo "host-setup: $*"; }
@@ -49,6 +53,14 @@ say "apt-get install ${missing[*]}"
 # With Recommends: libvirt-daemon only recommends its QEMU driver. No systemd on the test hosts:
 # the postinst scripts cannot start libvirtd and say so; the harness starts its own daemons
 # inside its network namespace.
+# openssh-server's postinst would start the host's own sshd where no systemd runs: a policy
+# that refuses service starts (Debian's policy-rc.d) is put in place for the install when absent.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q "${missing[@]}"
 for p in "${missing[@]}"; do
     installed "$p" || { say "$p is still not installed" >&2; exit 1; }

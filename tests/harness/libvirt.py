@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import netns
+from . import laptop, netns
 
 PREFIX = "k8slabt"
 URI = "qemu:///system"
@@ -243,6 +243,7 @@ def cleanup(log=print) -> list[str]:
     running networks, the pool if we defined it, our daemons, the namespace. Returns what
     was removed."""
     removed = []
+    laptop.unlink(log=log)   # the student's laptop, linked to the namespace by a veth
     if netns.exists():
         try:
             start_daemons(log=lambda *_: None)   # a killed run's daemons may be gone

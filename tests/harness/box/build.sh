@@ -145,6 +145,17 @@ cat > "$ROOT/etc/fstab" <<'EOT'
 /dev/vda1	/	ext4	errors=remount-ro	0	1
 EOT
 
+# the prompt CentOS 7 gives, which the tutorial shows ([root@k8s-master ~]#): a login shell
+# reads /etc/profile.d after bash.bashrc set Debian's
+cat > "$ROOT/etc/profile.d/k8slab-prompt.sh" <<'EOT'
+if [ -n "${PS1-}" ]; then PS1='[\u@\h \W]\$ '; fi
+EOT
+
+# Debian's etcdctl 3.4 speaks the v3 API unless told; the tutorial's `etcdctl cluster-health`,
+# `member list` and `get /k8s/network/config` are v2 (CentOS 7's etcd 3.3 defaults to it).
+# /etc/environment reaches every session through pam_env: a login shell and `ssh node CMD` alike.
+echo 'ETCDCTL_API=2' >> "$ROOT/etc/environment"
+
 # sshd: no reverse DNS; host keys come from openssh-server's postinst
 mkdir -p "$ROOT/etc/ssh/sshd_config.d"
 echo 'UseDNS no' > "$ROOT/etc/ssh/sshd_config.d/10-vagrant.conf"
