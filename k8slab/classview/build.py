@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import checkpoints, lifecycle, state, ui
 from ..copies import class_folder
+from ..gateway import service as gateway
 from ..ssh import cached_targets
 from .model import CheckpointView, CheckView, ClassView, CopyView, NodeView, VerifyView
 
@@ -59,10 +60,13 @@ def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
     points = tuple(CheckpointView(s, v["at"], v["disk_bytes"])
                    for s, v in sorted(checkpoints.recorded(copy).items(), key=lambda kv: kv[1]["at"]))
     note = st.get("note") or {}
+    student, installed, page = (gateway.seat_view(lab, copy) if lab.gateway is not None
+                                else ("", None, None))
     return CopyView(copy.name, index, nodes, tuple(state.applied_stages(copy)), verify,
                     _access(lab, copy, index), points, str(copy.libvirt.management_network),
                     f"{note['text']} at {time.strftime('%Y-%m-%d %H:%M', time.localtime(note['at']))}"
-                    if note else "")
+                    if note else "", student, installed,
+                    str(page.relative_to(class_folder(lab))) if page else "")
 
 
 def gather(lab, copies) -> ClassView:
@@ -71,7 +75,8 @@ def gather(lab, copies) -> ClassView:
     index = {c.name: c.copy_index for c in copies}   # the copy's own number, also under --copy
     return ClassView(lab.name, str(lab.path), time.time(),
                      tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, states)),
-                     str(lab.private_network))
+                     str(lab.private_network),
+                     gateway.describe(lab) if lab.gateway is not None else "")
 
 
 def _verify_text(v) -> str:
@@ -90,7 +95,13 @@ def show(lab, copies) -> ClassView:
                 f"verify: {_verify_text(cv.verify)}"
                 + (f"; checkpoints: {', '.join(p.stage for p in cv.checkpoints)}" if cv.checkpoints else "")
                 + (f"; {cv.note}" if cv.note else ""))
-    if len(view.copies) > 1:
+    if view.gateway:
+        ui.table(f"class {lab.name}: {len(view.copies)} {'copy' if len(view.copies) == 1 else 'copies'}",
+                 ["copy", "student", "VMs", "stage", "verify", "key installed"],
+                 [(cv.lab, cv.student, _vms(cv), cv.stage, _verify_text(cv.verify),
+                   "yes" if cv.key_installed else "no") for cv in view.copies])
+        ui.info(view.gateway)
+    elif len(view.copies) > 1:
         ui.table(f"class {lab.name}: {len(view.copies)} copies", ["copy", "VMs", "stage", "verify", "ssh"],
                  [(cv.lab, _vms(cv), cv.stage, _verify_text(cv.verify), cv.access[0][1])
                   for cv in view.copies])

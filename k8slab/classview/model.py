@@ -52,6 +52,9 @@ class CopyView:
     checkpoints: tuple = ()          # of CheckpointView
     management_network: str = ""     # the copy's own NAT network, e.g. "192.168.122.0/24"
     note: str = ""                   # e.g. "reset to base at 10:42" (the last thing done to it)
+    student: str = ""                # whose copy it is (the roster; with a gateway)
+    key_installed: Optional[bool] = None   # the student's key on its VMs (None: no gateway)
+    handout: str = ""                # the student's page, relative to the class page
 
     @property
     def stage(self) -> str:
@@ -65,3 +68,4 @@ class ClassView:
     generated_at: float
     copies: tuple                    # of CopyView, by index
     private_network: str = ""        # the lab file's subnet, shared by every copy (isolated)
+    gateway: str = ""                # the students' gateway in one line ("" without one)

@@ -206,3 +206,28 @@ def check_box(box: str, provider: str, local_boxes: list) -> Finding:
                    "Vagrant Cloud name (org/name) Vagrant could fetch",
                    f"vagrant box add --name {box} --provider {provider} PATH-OR-URL-OF-THE-.box, "
                    "or set box: in lab.yaml to a box `vagrant box list` shows")
+
+
+# ---- the students' gateway ----
+
+def check_gateway(sshd_path: Optional[str], port: int, listen: str, bind_error: Optional[str],
+                  running_pid: Optional[int]) -> list:
+    """The gateway (lab.yaml `gateway:`): OpenSSH's sshd installed, its port free.
+    bind_error: what binding listen:port said (None: it is free); running_pid: this class's
+    gateway already runs (then the port is taken by it, as it should be)."""
+    out = []
+    if sshd_path:
+        out.append(Finding("gateway sshd", PASS, f"{sshd_path} (the gateway runs its own instance)"))
+    else:
+        out.append(Finding("gateway sshd", FAIL, "OpenSSH's sshd is not installed",
+                           "sudo apt-get install openssh-server (k8s-lab starts its own sshd; "
+                           "the server's own is not changed)"))
+    if running_pid:
+        out.append(Finding("gateway port", PASS, f"{listen}:{port} is this class's gateway (pid {running_pid})"))
+    elif bind_error is None:
+        out.append(Finding("gateway port", PASS, f"{listen}:{port} is free"))
+    else:
+        out.append(Finding("gateway port", FAIL, f"cannot listen on {listen}:{port}: {bind_error}",
+                           f"set gateway.port to a free port in lab.yaml, or stop what listens "
+                           f"there (see `ss -ltnp 'sport = :{port}'`)"))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -81,3 +82,15 @@ def read_text(path) -> Optional[str]:
         return Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+
+
+def bind_error(address: str, port: int) -> Optional[str]:
+    """Why a TCP listener on address:port cannot be had (None: it can), tried and let go."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((address, port))
+        return None
+    except OSError as e:
+        return e.strerror or str(e)
+    finally:
+        s.close()

@@ -12,7 +12,7 @@ from ..allocate.resources import DISK_PER_VM
 from ..errors import LabError
 from ..providers import LIBVIRT_SOCKETS, vagrant_libvirt_installed
 from . import probes
-from .checks import (check_box, check_cpus, check_disk, check_libvirt, check_memory,
+from .checks import (check_box, check_cpus, check_disk, check_gateway, check_libvirt, check_memory,
                      check_vagrant, check_virtualbox, parse_box_list)
 from .finding import PASS, WARN, Finding, blocking
 from .networks import VBOX_NETWORKS_CONF, check_subnet_clash, check_vbox_networks, host_networks
@@ -86,6 +86,13 @@ def run_doctor(lab, provider: str, copies=None) -> list:
     place = probes.nearest_existing(where)
     findings.append(check_disk(probes.free_bytes(place), DISK_PER_VM * len(todo), place))
     findings.append(check_cpus(os.cpu_count() or 1, [n for c in copies for n in c.nodes]))
+
+    if lab.gateway is not None:
+        from ..gateway import service, sshd
+        pid = service.running(lab)
+        findings += check_gateway(sshd.sshd_binary(), lab.gateway.port, str(lab.gateway.listen),
+                                  None if pid else probes.bind_error(str(lab.gateway.listen),
+                                                                     lab.gateway.port), pid)
 
     # the box
     listing = probes.run(["vagrant", "box", "list", "--machine-readable"])

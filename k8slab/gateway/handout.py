@@ -89,22 +89,22 @@ def known_hosts(h: Handout) -> str:
     return "".join(f"{x}\n" for x in lines)
 
 
-def linux_steps(h: Handout) -> str:
+def linux_steps(lab: str, student: str, key_file: bool) -> str:
     """What a student types on Linux or macOS to put the bundle in place (the page prints it;
-    the tests run it)."""
-    chmod = f"chmod 600 ~/.ssh/{h.lab}/id_ed25519\n" if h.generated_key else ""
-    return (f"mkdir -p ~/.ssh && unzip -o {h.student}.zip -d ~/.ssh\n{chmod}"
-            f"(echo 'Include {h.lab}/config'; cat ~/.ssh/config 2>/dev/null) > ~/.ssh/c.new\n"
+    the tests run it). key_file: the bundle holds a private key k8s-lab made."""
+    chmod = f"chmod 600 ~/.ssh/{lab}/id_ed25519\n" if key_file else ""
+    return (f"mkdir -p ~/.ssh && unzip -o {student}.zip -d ~/.ssh\n{chmod}"
+            f"(echo 'Include {lab}/config'; cat ~/.ssh/config 2>/dev/null) > ~/.ssh/c.new\n"
             f"mv ~/.ssh/c.new ~/.ssh/config\n")
 
 
-def windows_steps(h: Handout) -> str:
+def windows_steps(lab: str, student: str, key_file: bool) -> str:
     """The same in Windows PowerShell (OpenSSH refuses a key others can read: icacls)."""
-    acl = (f"icacls $HOME\\.ssh\\{h.lab}\\id_ed25519 /inheritance:r /grant:r \"${{env:USERNAME}}:F\"\n"
-           if h.generated_key else "")
-    return (f"mkdir -Force $HOME\\.ssh | Out-Null\nExpand-Archive -Force {h.student}.zip $HOME\\.ssh\n"
+    acl = (f"icacls $HOME\\.ssh\\{lab}\\id_ed25519 /inheritance:r /grant:r \"${{env:USERNAME}}:F\"\n"
+           if key_file else "")
+    return (f"mkdir -Force $HOME\\.ssh | Out-Null\nExpand-Archive -Force {student}.zip $HOME\\.ssh\n"
             f"{acl}$c = Get-Content $HOME\\.ssh\\config -Raw -EA 0\n"
-            f"Set-Content $HOME\\.ssh\\config \"Include {h.lab}/config`n$c\"\n")
+            f"Set-Content $HOME\\.ssh\\config \"Include {lab}/config`n$c\"\n")
 
 
 def render_html(h: Handout) -> str:
@@ -112,8 +112,9 @@ def render_html(h: Handout) -> str:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["when"] = lambda at: time.strftime("%a %d %b %Y %H:%M", time.localtime(at))
-    return env.get_template("handout.html.j2").render(h=h, config=ssh_config(h), linux=linux_steps(h),
-                                                      windows=windows_steps(h))
+    steps = (h.lab, h.student, bool(h.generated_key))
+    return env.get_template("handout.html.j2").render(h=h, config=ssh_config(h), linux=linux_steps(*steps),
+                                                      windows=windows_steps(*steps))
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> bool:

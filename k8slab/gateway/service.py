@@ -19,7 +19,7 @@ from .. import state, tutorial, ui
 from ..copies import class_folder, expand
 from ..errors import LabError
 from ..workdir import write_if_changed
-from . import handout, keys, roster, sshd, vms
+from . import handout, keys, pubkey, roster, sshd, vms
 from .pubkey import PublicKey
 
 
@@ -130,6 +130,32 @@ def refresh(lab, start: bool = True) -> list[SeatStatus]:
         ui.info(f"gateway: {how}, students reach it as {user}@{address(lab)} port {lab.gateway.port}; "
                 f"handouts in {folder}")
     return seats
+
+
+def seat_view(lab, copy) -> tuple:
+    """(student, key installed on the copy's VMs, the handout page or None), read only."""
+    seat = roster.seat(lab, copy)
+    if seat.own_key is not None:
+        key = seat.own_key
+    else:
+        pub = keys.student_key_path(class_folder(lab), seat.student).with_suffix(".pub")
+        key = pubkey.parse(pub.read_text()) if pub.exists() else None
+    revoked = seat.student in roster.revoked(class_folder(lab))
+    rec = vms.recorded(copy)
+    installed = key is not None and not revoked and rec.get("key") == key.fingerprint
+    page = class_folder(lab) / "handouts" / seat.student / "handout.html"
+    return seat.student, installed, page if page.exists() else None
+
+
+def describe(lab) -> str:
+    """The gateway in one line, for status."""
+    pid = running(lab)
+    where = f"{login_user(lab)}@{address(lab)} port {lab.gateway.port}"
+    if not pid:
+        return f"gateway {where}: not running (`invoke gateway` starts it)"
+    unit = sshd.UNIT_DIR / sshd.unit_name(lab.name)
+    how = f"systemd unit {unit.name}" if unit.exists() else "a process, not a systemd unit"
+    return f"gateway {where}: running (pid {pid}, {how})"
 
 
 def stop(lab) -> bool:

@@ -440,3 +440,27 @@ def test_doctor_counts_every_copy_of_a_class(lab_with):
         assert "libvirt.management_network free" not in fs
     one = {f.check: f for f in doctor.run_doctor(lab_with(), "libvirt")}
     assert "3072" in one["memory"].detail, one["memory"].detail
+
+
+def test_gateway_needs_sshd_and_a_free_port():
+    from k8slab.doctor.checks import check_gateway
+    ok = check_gateway("/usr/sbin/sshd", 2222, "0.0.0.0", None, None)
+    assert [f.status for f in ok] == ["pass", "pass"]
+    missing, taken = check_gateway(None, 2222, "0.0.0.0", "Address already in use", None)
+    assert missing.status == "fail" and "apt-get install openssh-server" in missing.fix
+    assert taken.status == "fail" and "Address already in use" in taken.detail and "gateway.port" in taken.fix
+    ours = check_gateway("/usr/sbin/sshd", 2222, "0.0.0.0", None, 4242)[1]
+    assert ours.status == "pass" and "pid 4242" in ours.detail
+
+
+def test_a_port_someone_listens_on_is_found_taken():
+    import socket
+    from k8slab.doctor.probes import bind_error
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    try:
+        assert "in use" in bind_error("127.0.0.1", s.getsockname()[1])
+    finally:
+        s.close()
+    assert bind_error("127.0.0.1", 0) is None

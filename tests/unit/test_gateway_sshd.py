@@ -20,9 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.config import load_lab
 from k8slab.gateway import handout, sshd
-from k8slab.gateway.service import _handout, _seats
 from tests.harness import netns
 from tests.harness.laptop import Laptop
 
@@ -64,26 +62,14 @@ class Class:
 
     def laptop(self, student: str) -> Laptop:
         """A fresh laptop for student with the handout's bundle unpacked as the page says."""
-        lab = load_lab(self.lab_file)
-        seat = next(s for s in _seats(lab, _copies(lab)) if s.seat.student == student)
-        h = _handout(lab, seat, _host_key(self.folder))
         pc = Laptop(self.folder / "laptops" / f"{student}-{time.monotonic_ns()}", self.ns)
         if student == "alice":   # she brought her own key: it is her laptop's default key
             (pc.home / ".ssh").mkdir(mode=0o700)
             for name in ("id_ed25519", "id_ed25519.pub"):
                 shutil.copy(self.folder / "alice-laptop" / name, pc.home / ".ssh" / name)
-        pc.unpack(self.folder / ".lab" / "gwt" / "handouts" / f"{student}.zip", handout.linux_steps(h))
+        pc.unpack(self.folder / ".lab" / "gwt" / "handouts" / f"{student}.zip",
+                  handout.linux_steps("gwt", student, key_file=student != "alice"))
         return pc
-
-
-def _copies(lab):
-    from k8slab.copies import expand
-    return expand(lab)
-
-
-def _host_key(folder):
-    from k8slab.gateway import pubkey
-    return pubkey.parse((folder / ".lab" / "gwt" / "gateway" / "ssh_host_ed25519_key.pub").read_text())
 
 
 def _vm_facts(folder: Path, copy: str, student: str, ips) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 REPO = Path(__file__).resolve().parents[2]
-TASKS = ["destroy", "doctor", "plan", "provision", "render", "reset", "ssh", "status", "up", "verify"]
+TASKS = ["destroy", "doctor", "gateway", "plan", "provision", "render", "reset", "ssh", "status",
+         "students", "up", "verify"]
 
 
 def invoke(*args, cwd=REPO, env=None):

@@ -4,6 +4,13 @@ both verify; checkpoints after base and etcd; one copy reset to base while the o
 its etcd stage; `up` continues the reset copy; destroying one copy leaves the other working;
 nothing left behind.
 
+And the students at their seats: the class's gateway (k8s-lab's own sshd in the lab server's
+namespace), a laptop namespace linked to it by a veth and nothing else, each student's bundle
+unpacked by the handout's own steps, OpenSSH's ssh client: alice logs in to her copy as root
+and works as the tutorial says; every other way is refused, each refusal asserted from ssh's
+exit code and message; her key survives a reset; revoking and re-issuing bob's key leaves
+alice alone.
+
 The real CLI inside the harness's namespace, on Debian 12 VMs from the locally built box (the
 debian12 platform stands in for CentOS, as in test_lab_lifecycle.py). The tests run in order
 on one class: a boot costs minutes under plain emulation.
@@ -13,10 +20,14 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.harness import libvirt
+from k8slab.gateway import handout as handouts
+from k8slab.gateway import sshd
+from tests.harness import laptop, libvirt
+from tests.harness.classview import chromium, missing_tools
 from tests.vm.cli import invoke
 
 pytestmark = pytest.mark.vm
@@ -29,9 +40,39 @@ NODE1_IP = "192.168.0.16"
 @pytest.fixture(scope="module")
 def klass(vmhost, tmp_path_factory):
     path = vmhost.write_lab(tmp_path_factory.mktemp("class"), "class", memory=640, nodes=2,
-                            extra="copies: 2\ncheckpoints: [base, etcd]\n")
+                            extra="copies: 2\ncheckpoints: [base, etcd]\n"
+                                  "students: [{name: alice}, {name: bob}]\n"
+                                  f"gateway: {{address: {laptop.SERVER_IP}, port: 2222}}\n")
+    laptop.link(vmhost.ns)
     yield path
     vmhost.run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
+    laptop.unlink()
+
+
+GATEWAY = f"{NAME}-gateway"       # the gateway's Host name in a student's ssh config
+PROHIBITED = "open failed: administratively prohibited"
+DENIED = "Permission denied (publickey)"
+
+
+def class_dir(klass):
+    return klass.parent / ".lab" / NAME
+
+
+def seat(klass, student, tmp_path_factory):
+    """A fresh laptop for student, their bundle unpacked by the handout's Linux steps."""
+    pc = laptop.Laptop(tmp_path_factory.mktemp(f"laptop-{student}"))
+    pc.unpack(class_dir(klass) / "handouts" / f"{student}.zip", handouts.linux_steps(NAME, student, True))
+    return pc
+
+
+def addresses(klass, copy) -> dict:
+    """node -> the VM's address on the lab server, as `up` recorded it for the gateway."""
+    rec = json.loads((klass.parent / ".lab" / copy / "access.json").read_text())
+    return {n: v["address"] for n, v in rec["nodes"].items()}
+
+
+def refused(r, message):
+    assert r.returncode == 255 and message in r.stderr, f"exit {r.returncode}: {r.stdout}{r.stderr}"
 
 
 def run_on(vmhost, klass, copy, node, command):
@@ -82,6 +123,55 @@ def test_each_master_reaches_only_its_own_node1(vmhost, klass):
         assert f"[{copy}] checkpoint etcd: kept (the stage changed nothing)" in again, again
 
 
+def test_alice_at_her_laptop_is_root_on_her_own_copy(vmhost, klass, tmp_path_factory):
+    status = invoke(vmhost, "status", "--config", str(klass)).stdout
+    assert re.search(rf"{COPIES[0]}\s+│\s+alice\s+│.*│\s+yes\s+│", status), status
+    assert re.search(r"gateway root@172\.30\.99\.1 port 2222: running \(pid \d+", status), status
+    alice = seat(klass, "alice", tmp_path_factory)
+    start = time.monotonic()
+    r = alice.ssh("k8s-master", "hostname; id -un; etcdctl cluster-health")
+    print(f"alice's first `ssh k8s-master`: {time.monotonic() - start:.1f}s")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("k8s-master\nroot\n") and "cluster is healthy" in r.stdout, r.stdout
+    # her login shell shows the tutorial's prompt
+    r = alice.ssh("k8s-master", 'bash -lic \'echo "${PS1@P}"\'')
+    assert "[root@k8s-master ~]#" in r.stdout, r.stdout + r.stderr
+    # the tutorial's names and IPs all lead to her copy: node1 by IP, from the laptop
+    r = alice.ssh("root@192.168.0.16", "cat /sys/class/net/eth1/address")
+    assert r.returncode == 0 and r.stdout.strip() == private_mac(vmhost, klass, 1, "k8s-node1", NODE1_IP), r.stdout
+    # and as root on the master, the copy's own node: ssh and the tutorial's scp, asking nothing
+    r = alice.ssh("k8s-master", "ssh -o BatchMode=yes k8s-node1 hostname && "
+                  "scp -o BatchMode=yes /etc/hostname 192.168.0.16:/tmp/from-master && "
+                  "ssh -o BatchMode=yes 192.168.0.16 cat /tmp/from-master")
+    assert r.returncode == 0 and r.stdout.split() == ["k8s-node1", "k8s-master"], r.stdout + r.stderr
+
+
+def test_every_other_way_is_refused(vmhost, klass, tmp_path_factory):
+    alice, bob = seat(klass, "alice", tmp_path_factory), seat(klass, "bob", tmp_path_factory)
+    mine, theirs = addresses(klass, COPIES[0]), addresses(klass, COPIES[1])
+    # the other copy's VMs, each way; another port of her own VM
+    refused(alice.ssh("-W", f"{theirs['k8s-master']}:22", GATEWAY), PROHIBITED)
+    refused(bob.ssh("-W", f"{mine['k8s-node1']}:22", GATEWAY), PROHIBITED)
+    refused(alice.ssh("-W", f"{mine['k8s-master']}:2379", GATEWAY), PROHIBITED)
+    # the lab server's own services: its sshd's port, the gateway on loopback, libvirt's
+    # dnsmasq on the copy's management network, libvirt's socket
+    mgmt_host = mine["k8s-master"].rsplit(".", 1)[0] + ".1"
+    for target in (f"{laptop.SERVER_IP}:22", "127.0.0.1:2222", "127.0.0.1:22", f"{mgmt_host}:53"):
+        refused(alice.ssh("-W", target, GATEWAY), PROHIBITED)
+    r = alice.sh(f"timeout 15 ssh -N -L $HOME/lv.sock:/run/libvirt/libvirt-sock {GATEWAY} & sleep 8; "
+                 "python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('$HOME/lv.sock'); "
+                 "print('got', len(s.recv(64)))\"; wait")
+    assert "got 0" in r.stdout and PROHIBITED in r.stderr, r.stdout + r.stderr
+    # a shell or a command on the gateway; a password; straight to a VM without the gateway
+    for args in (["-T", GATEWAY], [GATEWAY, "id"]):
+        r = alice.ssh(*args)
+        assert r.returncode == 1 and sshd.REFUSAL in r.stderr and "uid=" not in r.stdout, r.stderr
+    refused(alice.ssh("-o", "PubkeyAuthentication=no", "-o", "BatchMode=yes", "-o",
+                      "PreferredAuthentications=password,keyboard-interactive", GATEWAY, "true"), DENIED)
+    refused(alice.ssh("-o", "ProxyJump=none", "-o", "ConnectTimeout=5", "k8s-master", "true"),
+            "Network is unreachable")
+
+
 def test_reset_one_copy_to_base_while_the_other_keeps_etcd(vmhost, klass):
     out = invoke(vmhost, "reset", "--to", "base", "--copy", "1", "--config", str(klass)).stdout
     m = re.search(r"lab \S+-1: reset to base in ([\d.]+)s", out)
@@ -105,6 +195,45 @@ def test_reset_one_copy_to_base_while_the_other_keeps_etcd(vmhost, klass):
     assert page.exists() and f"{NAME}-2" in page.read_text()
 
 
+def test_alices_key_survives_the_reset(vmhost, klass, tmp_path_factory):
+    # the base checkpoint was taken before `up` put her key on the VMs; reset put it back
+    r = seat(klass, "alice", tmp_path_factory).ssh("k8s-master", "hostname; systemctl is-active etcd || true")
+    assert r.returncode == 0 and r.stdout.split() == ["k8s-master", "inactive"], r.stdout + r.stderr
+
+
+def test_revoking_and_reissuing_bob_leaves_alice_alone(vmhost, klass, tmp_path_factory):
+    bob_old = seat(klass, "bob", tmp_path_factory)
+    assert bob_old.ssh("k8s-master", "hostname").stdout.strip() == "k8s-master"
+    invoke(vmhost, "students", "--revoke", "bob", "--config", str(klass))
+    refused(bob_old.ssh("k8s-master", "hostname"), DENIED)
+    # the gateway refuses him, and his key is off his VMs too
+    r = invoke(vmhost, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command",
+               "sudo grep -c k8s-lab:student: /root/.ssh/authorized_keys || true")
+    assert r.stdout.strip() == "0", r.stdout
+    assert seat(klass, "alice", tmp_path_factory).ssh("k8s-master", "hostname").returncode == 0
+    invoke(vmhost, "students", "--reissue", "bob", "--config", str(klass))
+    refused(bob_old.ssh("k8s-master", "hostname"), DENIED)          # the old key stays out
+    r = seat(klass, "bob", tmp_path_factory).ssh("k8s-master", "hostname")
+    assert r.returncode == 0 and r.stdout.strip() == "k8s-master", r.stderr
+
+
+def test_the_class_page_and_a_handout_as_the_instructor_prints_them(vmhost, klass):
+    status = invoke(vmhost, "status", "--config", str(klass)).stdout
+    assert re.search(rf"{COPIES[1]}\s+│\s+bob\s+│", status), status
+    page = class_dir(klass) / "class.html"
+    text = page.read_text()
+    assert 'href="handouts/alice/handout.html"' in text and "reset to base at" in text
+    card = (class_dir(klass) / "handouts" / "alice" / "handout.html").read_text()
+    assert "ssh k8s-master" in card and "chapter <b>2.1</b>" in card, card
+    if missing_tools():
+        pytest.skip("no chromium for the screenshots")
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    for shot, size in ((page, "1200,900"), (page.parent / "handouts" / "alice" / "handout.html", "900,1250")):
+        png = docs / ("class-view.png" if shot == page else "handout.png")
+        chromium(shot, page.parent, f"--screenshot={png}", f"--window-size={size}", "--hide-scrollbars")
+        assert png.stat().st_size > 10_000
+
+
 def test_up_continues_the_reset_copy(vmhost, klass):
     # and notices a VM that is not running: node1 of copy 1 powered off (as by a host reboot)
     assert vmhost.virsh("destroy", f"{COPIES[0]}-k8s-node1").returncode == 0
@@ -120,11 +249,17 @@ def test_up_continues_the_reset_copy(vmhost, klass):
     assert new and int(new[1]) >= round(old_mib) > 0, out
 
 
-def test_destroying_one_copy_leaves_the_other_working(vmhost, klass):
+def test_destroying_one_copy_leaves_the_other_working(vmhost, klass, tmp_path_factory):
+    alice = seat(klass, "alice", tmp_path_factory)
     invoke(vmhost, "destroy", "--yes", "--copy", "1", "--config", str(klass))
     assert vmhost.leftovers(COPIES[0]) == []
+    # her way in closed with her copy; bob's still open
+    refused(alice.ssh("k8s-master", "hostname"), PROHIBITED)
+    assert seat(klass, "bob", tmp_path_factory).ssh("k8s-master", "hostname").returncode == 0
     assert domains_running(vmhost, COPIES[1]) == [f"{COPIES[1]}-k8s-master", f"{COPIES[1]}-k8s-node1"]
     v2 = invoke(vmhost, "verify", "--copy", "2", "--config", str(klass)).stdout
     assert "etcd cluster-health" in v2 and "0 failed" in v2, v2
-    invoke(vmhost, "destroy", "--yes", "--config", str(klass))
+    out = invoke(vmhost, "destroy", "--yes", "--config", str(klass)).stdout
     assert vmhost.leftovers(NAME) == []     # domains, networks, volumes
+    assert "gateway: stopped" in out, out
+    assert not list(vmhost.run(["ss", "-Hltn", "sport = :2222"], capture_output=True, text=True).stdout.split())
