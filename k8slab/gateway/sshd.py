@@ -30,6 +30,8 @@ from ..errors import CommandError, LabError
 # what a student sees when they try a shell or a command on the gateway itself
 REFUSAL = ("this is the k8s-lab gateway: it runs no shell or command for anyone; "
            "it only forwards your ssh to your own cluster (type: ssh k8s-master)")
+# what ssh prints when the gateway refuses a session (MaxSessions 0), the only answer it gets
+NO_SESSION = "channel 0: open failed: connect failed: open failed"
 MARK = "k8s-lab:"            # every line k8s-lab writes to an authorized_keys ends with it
 UNIT_DIR = Path("/etc/systemd/system")
 
@@ -101,7 +103,9 @@ UsePAM no
 PermitRootLogin forced-commands-only
 PermitUserEnvironment no
 PermitUserRC no
-# no shell and no command for anyone: a session only says so
+# no shell and no command for anyone: no session channel at all (forwarding only), so no
+# process ever starts on the server for a student; were one let through, it would only say no
+MaxSessions 0
 ForceCommand {forced_command()}
 PermitTTY no
 X11Forwarding no
@@ -113,7 +117,6 @@ GatewayPorts no
 AllowTcpForwarding local
 PermitOpen {permit}
 MaxAuthTries 3
-MaxSessions 4
 LoginGraceTime 30
 ClientAliveInterval 30
 LogLevel VERBOSE

@@ -1,5 +1,5 @@
 """A realistic class of two copies, and headless Chromium to look at its page: shared by
-tests/unit/test_class_html.py and docs/class-view.py (the README's screenshot)."""
+tests/unit/test_class_html.py and tests/vm/test_class.py (the README's screenshots)."""
 from __future__ import annotations
 
 import dataclasses

@@ -56,7 +56,8 @@ def test_sshd_reads_the_config_as_meant(tmp_path, key):
                  "permitrootlogin": "forced-commands-only", "allowtcpforwarding": "local",
                  "allowagentforwarding": "no", "allowstreamlocalforwarding": "no",
                  "x11forwarding": "no", "permittty": "no", "permittunnel": "no",
-                 "gatewayports": "no", "permituserrc": "no", "allowusers": "root"}.items():
+                 "gatewayports": "no", "permituserrc": "no", "allowusers": "root",
+                 "maxsessions": "0"}.items():
         assert got[k] == v, (k, got[k])
     assert got["permitopen"] == "192.168.124.10:22 192.168.125.10:22"
     assert sshd.REFUSAL.lower() in got["forcecommand"]

@@ -153,12 +153,10 @@ def test_a_channel_anywhere_else_is_refused(klass, student, target):
 
 def test_no_shell_no_command_no_sftp_on_the_gateway(klass):
     pc = klass.laptop("bob")
-    for args, code, message in ((["gwt-gateway"], 1, sshd.REFUSAL),
-                                (["gwt-gateway", "id"], 1, sshd.REFUSAL),
-                                (["-tt", "gwt-gateway"], 255, "PTY allocation request failed"),
-                                (["-s", "gwt-gateway", "sftp"], 255, "subsystem request failed")):
+    for args in (["gwt-gateway"], ["gwt-gateway", "id"], ["-tt", "gwt-gateway"],
+                 ["-s", "gwt-gateway", "sftp"]):
         r = pc.ssh(*args)
-        assert r.returncode == code and message in r.stderr, (args, r.stdout, r.stderr)
+        assert r.returncode == 255 and sshd.NO_SESSION in r.stderr, (args, r.stdout, r.stderr)
         assert "uid=" not in r.stdout
 
 
