@@ -138,3 +138,18 @@ def test_revoked_and_reissued_are_kept_per_student(tmp_path):
     roster.mark(tmp_path, "bob", revoke=False)
     assert roster.revoked(tmp_path) == {"carol"}
     assert "bob" in roster.load(tmp_path)["issued"]
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze") or not sshd.sshd_binary(),
+                    reason="needs systemd-analyze and sshd")
+def test_the_unit_is_one_systemd_accepts(tmp_path):
+    # where systemd runs, the gateway is this unit (this machine runs no systemd: systemd's own
+    # checker reads it instead); it starts sshd in the foreground on the gateway's own config
+    unit = tmp_path / sshd.unit_name("k8s-lab")
+    files = sshd.Files(tmp_path / "gateway")
+    unit.write_text(sshd.unit_text("k8s-lab", sshd.sshd_binary(), files))
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    exec_start = next(x for x in unit.read_text().splitlines() if x.startswith("ExecStart="))
+    assert f" -D -f {files.config} " in exec_start
+    assert "WantedBy=multi-user.target" in unit.read_text()

@@ -25,6 +25,7 @@ from tests.harness import netns
 from tests.harness.laptop import Laptop
 
 REPO = Path(__file__).resolve().parents[2]
+NS_PREFIX = "k8slabgw"          # this test's namespaces: nothing else is named so
 PROHIBITED = "open failed: administratively prohibited"
 DENIED = "Permission denied (publickey)"
 
@@ -83,8 +84,10 @@ def _vm_facts(folder: Path, copy: str, student: str, ips) -> None:
 
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory):
-    ns = f"k8slabgw{os.getpid()}"
+    ns = f"{NS_PREFIX}{os.getpid()}"
     folder = tmp_path_factory.mktemp("gateway")
+    for stale in Path("/run/netns").glob(f"{NS_PREFIX}*"):   # a killed run's, with its sshd
+        netns.delete(stale.name)
     netns.create(ns)
     listener = subprocess.Popen(netns.exec_argv([sys.executable, "-c", LISTENER, "127.0.0.2:22",
                                                  "127.0.0.3:22", "127.0.0.2:8080"], ns),
