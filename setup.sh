@@ -33,11 +33,16 @@ else
 fi
 
 # libvirtd: systemd starts it on ordinary hosts; the user must be in the libvirt group.
+# A group added now is not active in this shell: the first `invoke up` runs under `sg libvirt`.
+in_group_now=1
 if [ -d /run/systemd/system ]; then
   $SUDO systemctl enable --now libvirtd >/dev/null 2>&1 || true
   if [ "$(id -u)" != 0 ] && ! id -nG | grep -qw libvirt; then
-    $SUDO usermod -aG libvirt "$USER"
-    echo "setup: added $USER to group libvirt: log out and in again (or run 'newgrp libvirt')"
+    in_group_now=0
+    if ! id -nG "$USER" | grep -qw libvirt; then
+      $SUDO usermod -aG libvirt "$USER"
+      echo "setup: added $USER to group libvirt (active at your next login; this run uses sg libvirt)"
+    fi
   fi
 fi
 
@@ -54,5 +59,8 @@ else
 fi
 
 if [ "$up" = 1 ]; then
+  if [ "$in_group_now" = 0 ]; then
+    exec sg libvirt -c ".venv/bin/invoke up"
+  fi
   exec .venv/bin/invoke up
 fi

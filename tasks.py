@@ -22,11 +22,34 @@ CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
                "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
 
 
+# Invoke's own options for the commands a task runs through c.run; these tasks run none that
+# way, so each would be silently ignored: (config value set, flag, what to do instead).
+CORE_OPTIONS = (
+    (lambda c: c.config.run.dry, "--dry (-R)",
+     "to see what would change without changing it: invoke plan (or provision --dry-run)"),
+    (lambda c: c.config.run.echo, "--echo (-e)", "every command run on a node is in .lab/<name>/logs/<node>.log"),
+    (lambda c: c.config.run.warn, "--warn-only (-w)", "a failing step stops its node; the others finish"),
+    (lambda c: c.config.run.pty, "--pty (-p)", "invoke ssh NODE opens an interactive shell"),
+    (lambda c: c.config.run.hide not in (None, False), "--hide", "the output is the report itself"),
+    (lambda c: c.config.timeouts.command, "--command-timeout (-T)", "commands on the nodes have their own"),
+    (lambda c: c.config.sudo.password, "--prompt-for-sudo-password", "k8s-lab asks for nothing"),
+)
+
+
+def refuse_core_options(c) -> None:
+    """Stop before anything runs when one of Invoke's own options was given: it would do nothing."""
+    given = [(flag, instead) for is_set, flag, instead in CORE_OPTIONS if is_set(c)]
+    if given:
+        raise Exit("; ".join(f"{flag} is Invoke's own option and does nothing for k8s-lab's tasks "
+                             f"({instead})" for flag, instead in given), code=2)
+
+
 def lab_task(*args, **kwargs):
     """@task whose LabErrors end as a message and exit code 1, never a traceback."""
     def wrap(fn):
         @functools.wraps(fn)
         def run(c, *a, **kw):
+            refuse_core_options(c)
             try:
                 return fn(c, *a, **kw)
             except LabError as e:
@@ -48,7 +71,9 @@ def load(config, copy=""):
 
 @lab_task()
 def render(c, config="", copy=""):
-    """Write the lab's Vagrantfile (from k8slab/templates/Vagrantfile.j2) into its lab folder and print its path."""
+    """Write the lab's Vagrantfile into its lab folder and print its path.
+
+    Rendered from k8slab/templates/Vagrantfile.j2; rewritten only when it changes."""
     for lab in load(config, copy)[1]:
         path, changed, provider = lifecycle.render(lab)
         print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")
@@ -58,8 +83,10 @@ def render(c, config="", copy=""):
                          "default: the lab file's `until`",
                 "verify": "run `verify` at the end (default on)"})
 def up(c, config="", until="", verify=True, copy=""):
-    """Render, boot the VMs, provision the stages up to --until (checkpoints after those the lab
-    file lists), then verify. Several copies come up side by side. Safe to re-run."""
+    """Boot the VMs, apply the stages up to --until, verify. Safe to re-run.
+
+    Renders the Vagrantfile, boots what is not running, provisions (checkpoints after the stages
+    the lab file lists), then verifies. Several copies come up side by side."""
     from provision import TUTORIAL
     lab, copies = load(config, copy)
     _exit_for(workflow.up(lab, copies, TUTORIAL, until, verify))
@@ -68,7 +95,7 @@ def up(c, config="", until="", verify=True, copy=""):
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",
                 "dry_run": "print per node the diff of each file and each command, change nothing"})
 def provision(c, config="", until="", dry_run=False, copy=""):
-    """Apply the tutorial's configuration to running VMs, stage by stage; reports changed/ok."""
+    """Apply the tutorial's configuration to running VMs, stage by stage (changed/ok)."""
     from provision import TUTORIAL
     lab, copies = load(config, copy)
     workflow.provision(lab, copies, TUTORIAL, until, dry_run)
@@ -76,7 +103,7 @@ def provision(c, config="", until="", dry_run=False, copy=""):
 
 @lab_task(help={"until": "last stage to plan (default: the lab file's `until`)"})
 def plan(c, config="", until="", copy=""):
-    """Same as `provision --dry-run`: show what provisioning would change, change nothing."""
+    """Show what provisioning would change, and change nothing (= provision --dry-run)."""
     provision(c, config=config, until=until, dry_run=True, copy=copy)
 
 
@@ -92,15 +119,17 @@ def _exit_for(verdict):
 @lab_task(help={"stage": "check these stages (repeatable) instead of the applied ones"},
           iterable=["stage"])
 def verify(c, config="", stage=None, copy=""):
-    """Run the tutorial's smoke tests for the applied stages; exit 1 if one fails, 3 if none could run."""
+    """Run the tutorial's smoke tests for the applied stages (exit 1: one failed, 3: none ran)."""
     _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None))
 
 
-@lab_task(help={"to": "the stage whose checkpoint to go back to (base, etcd, master, network, "
-                      "nodes, start)"})
+@lab_task(help={"to": "required: the stage whose checkpoint to go back to (base, etcd, master, "
+                      "network, nodes, start)"})
 def reset(c, to, config="", copy=""):
-    """Put the copy (or every copy) back to the moment stage --to finished, from the checkpoint
-    `up` kept: VMs, stages and status agree; the guests' clocks are set to now."""
+    """Put the copies back to the moment stage --to finished, from their checkpoint.
+
+    VMs, stages and status agree afterwards; the guests' clocks are set to now, the students'
+    keys put back."""
     lab, copies = load(config, copy)
     lab.stages_until(to)   # an unknown stage is refused before anything runs
     workflow.reset(lab, copies, to)
@@ -108,28 +137,37 @@ def reset(c, to, config="", copy=""):
 
 @lab_task()
 def doctor(c, config="", copy=""):
-    """Check the host for the lab (all its copies): Vagrant, the provider, KVM, networks, memory, disk, CPUs, box."""
+    """Check the host for the lab and all its copies; each problem with its fix.
+
+    Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway."""
     from k8slab import doctor as checks
+    from k8slab import __version__
     lab, copies = load(config, copy)
+    print(f"k8s-lab {__version__}, lab file {lab.path}")
     findings = checks.run_doctor(lab, lifecycle.provider(lab), copies)
     checks.print_findings(findings)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
 
 
-@lab_task()
-def status(c, config="", copy=""):
-    """Per copy: the VMs' states, the stage it is at, the last verify and how to reach it; also
-    written as one HTML page (the class's handout) in the lab folder."""
+@lab_task(help={"json": "print the same facts as JSON (for an instructor's own scripts), no tables"})
+def status(c, config="", copy="", json=False):
+    """Show each copy's VMs, stage, last verify and student; write the class page.
+
+    The same facts as one static HTML page (.lab/<name>/class.html), or with --json as JSON."""
     from k8slab.classview import build
     lab, copies = load(config, copy)
+    if json:
+        print(build.as_json(build.gather(lab, copies)))
+        return
     build.show(lab, copies)
 
 
 @lab_task(help={"yes": "do not ask for confirmation"})
 def destroy(c, config="", yes=False, copy=""):
-    """Delete the VMs, checkpoints and networks of the lab (or of the --copy given; the others
-    are untouched). Asks first. Succeeds when there is nothing to delete."""
+    """Delete the VMs, checkpoints and networks of the lab, or of the --copy given. Asks first.
+
+    The other copies are untouched. Succeeds when there is nothing to delete."""
     lab, copies = load(config, copy)
     names = ", ".join(x.name for x in copies)
     if not yes:
@@ -143,7 +181,7 @@ def destroy(c, config="", yes=False, copy=""):
 
 @lab_task(help={"stop": "stop the gateway instead (the students' keys stay on the VMs)"})
 def gateway(c, config="", stop=False):
-    """Start the students' SSH gateway or bring it up to date (keys, handouts); --stop stops it.
+    """Start the students' SSH gateway or bring it up to date; --stop stops it.
 
     Every student's key goes on their copy's running VMs, the gateway's keys file follows the
     VMs' addresses, and each student's handout is written (class folder, handouts/)."""
@@ -161,7 +199,9 @@ def gateway(c, config="", stop=False):
                 "reissue": "give this student a new key (or their lab-file key) and handout, "
                            "and open their way in again"})
 def students(c, config="", revoke="", reissue=""):
-    """The class roster: each student's copy, key, installed or not, handout; --revoke/--reissue NAME.
+    """Show the class roster, or revoke or re-issue one student's key.
+
+    Each student's copy, key, whether it is installed on their VMs, and their handout.
 
     --revoke NAME or --reissue NAME changes that one student and nobody else."""
     from k8slab.gateway import service
@@ -174,9 +214,10 @@ def students(c, config="", revoke="", reissue=""):
     service.table(lab, service.refresh(lab, start=bool(revoke or reissue)))
 
 
-@lab_task(help={"node": "node name, e.g. k8s-master", "command": "run this command instead of a shell"})
+@lab_task(help={"node": "the node, given as is: invoke ssh k8s-master",
+                "command": "run this command instead of a shell"})
 def ssh(c, node, config="", command="", copy=""):
-    """Open a shell on NODE (or run --command there) over the lab's SSH settings."""
+    """Open a shell on NODE (or run --command there): invoke ssh k8s-master."""
     base, copies = load(config, copy)
     if len(copies) != 1:
         raise Exit(f"ssh: lab {base.name} has {base.copies} copies: say which with --copy "

@@ -8,13 +8,32 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import LabError
+
 
 def ensure_workdir(lab) -> Path:
     path = Path(lab.workdir)
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    (path / "logs").mkdir(exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o700)
+        (path / "logs").mkdir(exist_ok=True)
+    except OSError as e:
+        raise LabError(folder_problem(path, e)) from None
     return path
+
+
+def folder_problem(path: Path, e: OSError) -> str:
+    """What went wrong making the lab folder path, and what to do, in one message."""
+    where = Path(e.filename) if e.filename else path
+    if isinstance(e, (NotADirectoryError, FileExistsError)):
+        blocker = next((p for p in (where, *where.parents) if p.exists() and not p.is_dir()), where)
+        fix = f"a file is in the way: {blocker} is not a folder; move it away"
+    elif isinstance(e, PermissionError):
+        fix = (f"you may not write there: make {where.parent if not where.exists() else where} "
+               "writable for you, or keep the lab file in a folder you own")
+    else:
+        fix = "check the disk and the folder's permissions"
+    return f"cannot make the lab folder {path}: {e.strerror or e}; {fix}"
 
 
 def write_atomic(path: Path, text: str) -> None:

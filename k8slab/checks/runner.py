@@ -39,12 +39,14 @@ GROUPS = (("base", base.checks, ("base",)),
 
 
 def groups_for(applied, requested=None):
+    """The check groups to run: those of the requested stages (a stage asks for the groups
+    that wait for it too: `start` for the services it starts), else of the applied ones."""
     if requested:
-        unknown = set(requested) - {g for g, _, _ in GROUPS}
+        unknown = set(requested) - {s for g, _, needs in GROUPS for s in (g, *needs)}
         if unknown:
-            raise LabError(f"verify: no checks for stage(s) {', '.join(sorted(unknown))}; "
-                           f"choose from {', '.join(g for g, _, _ in GROUPS)}")
-        return [(g, fn) for g, fn, _ in GROUPS if g in requested]
+            raise LabError(f"verify: {', '.join(sorted(unknown))} is not a stage; choose from "
+                           f"{', '.join(dict.fromkeys(s for g, _, needs in GROUPS for s in (g, *needs)))}")
+        return [(g, fn) for g, fn, needs in GROUPS if g in requested or set(needs) & set(requested)]
     return [(g, fn) for g, fn, needs in GROUPS if all(s in applied for s in needs)]
 
 

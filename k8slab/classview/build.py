@@ -3,6 +3,7 @@ checkpoints.json, the cached SSH settings) and one `vagrant status` per copy (si
 printed as a table and written as the class's HTML page (`.lab/<name>/class.html`)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -77,6 +78,11 @@ def gather(lab, copies) -> ClassView:
                      tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, states)),
                      str(lab.private_network),
                      gateway.describe(lab) if lab.gateway is not None else "")
+
+
+def as_json(view: ClassView) -> str:
+    """The class view as JSON: the same facts as the table and the page (times in epoch seconds)."""
+    return json.dumps(dataclasses.asdict(view), indent=2, sort_keys=True)
 
 
 def _verify_text(v) -> str:

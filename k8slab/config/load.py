@@ -28,12 +28,20 @@ def load_lab(path) -> Lab:
     path = Path(path).expanduser().resolve()
     problems = []
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(path, [Problem("", None, "file not found (create it from the shipped "
                                          "lab.yaml, or pass --config / set $K8S_LAB_CONFIG)")])
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(path, [Problem("", None, f"cannot read the file: {e}")])
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        column = e.start - raw.rfind(b"\n", 0, e.start)
+        raise ConfigError(path, [Problem("", line, f"is not UTF-8 text (byte 0x{raw[e.start]:02x} "
+                                         f"in column {column}); save the file "
+                                         "as UTF-8, e.g. `iconv -f GBK -t UTF-8 lab.yaml > lab-utf8.yaml` "
+                                         "for a file written in GBK")])
+    except OSError as e:
+        raise ConfigError(path, [Problem("", None, f"cannot read the file: {e.strerror or e}")])
     try:
         loaded = yamlpos.load(text)
     except yaml.YAMLError as e:

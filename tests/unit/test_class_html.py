@@ -192,3 +192,11 @@ def test_chromium_prints_one_copy_per_page(browser, tmp_path):
     assert "FAIL flanneld active k8s-node2 flanneld inactive" in pages[1]
     assert " ".join(f"hint: {FLANNELD_HINT}".split()) in pages[1]
     assert ["FAIL" in p for p in pages] == [False, True, False, False]
+
+
+def test_status_json_holds_the_same_facts_as_the_page():
+    import json
+    from k8slab.classview.build import as_json
+    data = json.loads(as_json(sample_view()))
+    assert [c["lab"] for c in data["copies"]] == ["k8s-lab-1", "k8s-lab-2"]
+    assert data["copies"][1]["verify"]["failed"] == 1 and data["copies"][1]["note"] == "reset to base at 11:12"

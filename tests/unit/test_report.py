@@ -128,9 +128,13 @@ def test_groups_for_stage_picks_others_even_when_not_applied():
 
 
 def test_groups_for_unknown_stage():
-    with pytest.raises(LabError, match=r"no checks for stage\(s\) flannel, start; choose from "
-                                       r"base, etcd, master, network, nodes"):
+    with pytest.raises(LabError, match=r"verify: flannel is not a stage; choose from "
+                                       r"base, etcd, master, start, network, nodes"):
         runner.groups_for(["base", "etcd"], ["flannel", "etcd", "start"])
+
+
+def test_stage_start_checks_what_it_starts():
+    assert names(runner.groups_for(["base"], ["start"])) == ["master", "network", "nodes"]
 
 
 # --- Checker -----------------------------------------------------------------------------------

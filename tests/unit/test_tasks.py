@@ -24,7 +24,7 @@ def test_list_shows_every_task_with_its_help():
     listed = {line.split()[0] for line in r.stdout.splitlines()
               if line.startswith("  ") and not line.startswith("   ")}
     assert listed == set(TASKS), r.stdout
-    assert "Render, boot the VMs" in r.stdout
+    assert "Boot the VMs, apply the stages" in r.stdout
 
 
 def test_bad_lab_file_is_a_message_not_a_traceback(tmp_path):
@@ -57,3 +57,36 @@ def test_destroy_without_yes_and_without_a_terminal_refuses(tmp_path):
                         "--config", str(tmp_path / "lab.yaml")], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "without --yes" in r.stderr, r.stderr
+
+
+def test_invokes_own_options_that_would_do_nothing_are_refused(tmp_path):
+    for flags, named in ((["--dry"], "--dry (-R)"), (["-R"], "--dry (-R)"), (["-e"], "--echo (-e)"),
+                         (["-w", "--hide=both"], "--warn-only (-w)")):
+        r = invoke(*flags, "up", "--config", str(tmp_path / "lab.yaml"))
+        assert r.returncode == 2 and f"{named} is Invoke's own option and does nothing" in r.stderr, r.stderr
+        assert not (tmp_path / ".lab").exists()
+    assert "invoke plan" in invoke("-R", "up").stderr
+
+
+def test_a_file_in_the_way_of_the_lab_folder_is_a_message(tmp_path):
+    (tmp_path / "lab.yaml").write_text((REPO / "lab.yaml").read_text())
+    (tmp_path / ".lab").write_text("not a folder")
+    r = invoke("render", "--config", str(tmp_path / "lab.yaml"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"a file is in the way: {tmp_path / '.lab'} is not a folder; move it away" in r.stderr, r.stderr
+
+
+def test_a_lab_file_not_in_utf8_names_its_line_and_the_fix(tmp_path):
+    (tmp_path / "lab.yaml").write_bytes(b"name: x\n# \xb2\xe2\xca\xd4 (GBK)\nnodes: []\n")
+    r = invoke("render", "--config", str(tmp_path / "lab.yaml"))
+    assert r.returncode == 1 and "line 2: is not UTF-8 text (byte 0xb2 in column 3)" in r.stderr, r.stderr
+    assert "iconv -f GBK -t UTF-8" in r.stderr
+
+
+def test_the_list_shows_whole_sentences_and_there_is_a_version():
+    import tasks
+    for name in TASKS:   # `invoke --list` shows a task's first docstring line: a whole sentence
+        first = getattr(tasks, name).__doc__.strip().splitlines()[0]
+        assert first.endswith(".") and len(first) <= 100, (name, first)
+    from k8slab import __version__
+    assert __version__.count(".") == 2

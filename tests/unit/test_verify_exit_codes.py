@@ -118,7 +118,7 @@ def test_running_vms_without_an_applied_stage(lab_dir):
 
 def test_an_unknown_stage_is_an_error_before_any_vagrant_call(lab_dir):
     r, calls = invoke_verify(lab_dir, {n: "running" for n in NODES}, "--stage", "flannel")
-    assert r.returncode == 1 and "no checks for stage(s) flannel" in r.stderr, r.stderr
+    assert r.returncode == 1 and "verify: flannel is not a stage" in r.stderr, r.stderr
     assert calls == []
 
 
