@@ -227,7 +227,10 @@ def test_the_class_page_and_a_handout_as_the_instructor_prints_them(vmhost, klas
     text = page.read_text()
     assert 'href="handouts/alice/handout.html"' in text and "reset to base at" in text
     card = (class_dir(klass) / "handouts" / "alice" / "handout.html").read_text()
-    assert "ssh k8s-master" in card and "chapter <b>2.1</b>" in card, card
+    # her copy was reset to base: her page says so, bob's says the etcd stage
+    assert "ssh k8s-master" in card and "stage <b>base</b>: the tutorial up to chapter <b>1</b>" in card, card
+    bobs = (class_dir(klass) / "handouts" / "bob" / "handout.html").read_text()
+    assert "stage <b>etcd</b>: the tutorial up to chapter <b>2.1</b>" in bobs
     if missing_tools():
         pytest.skip("no chromium for the screenshots")
     docs = Path(__file__).resolve().parents[2] / "docs"
