@@ -160,11 +160,10 @@ def verify(copies: list, stages=None) -> runner.Verdict:
 def reset(lab, copies: list, stage: str) -> list:
     """Put each copy back to its checkpoint of stage; the seconds each took. The checkpoint
     may predate the students' keys (or a revocation): the gateway installs them again."""
-    after = (lambda copy, conns: gateway_service.install(lab, copy, conns)) if lab.gateway is not None else None
-
     def one(copy):
+        keys = (lambda conns: gateway_service.install(lab, copy, conns)) if lab.gateway is not None else None
         with lab_lock(copy, "reset", log=ui.info):
-            return checkpoints.reset(copy, stage, after=after and (lambda conns: after(copy, conns)))
+            return checkpoints.reset(copy, stage, after=keys)
     return with_gateway(lab, lambda: each(copies, one))
 
 

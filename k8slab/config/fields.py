@@ -17,6 +17,7 @@ URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
 ETCD_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 # a student's name names files and folders (their key, their handout) on every system
 STUDENT_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 # an address or DNS name students type to reach the lab server
 ADDRESS_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                         r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -103,7 +104,7 @@ def _address(v: str) -> str:
 
 
 def _user(v: str) -> str:
-    if not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", v):
+    if not USER_RE.match(v):
         raise ValueError(f"{v!r} is not a user name of the lab server (lowercase letters, "
                          "digits, '_' and '-', at most 32 characters)")
     return v

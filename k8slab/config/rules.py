@@ -168,8 +168,7 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
                     f"(line {loaded.line(('students', names[st['name']], 'name'))}); names are unique")
             else:
                 names[st["name"]] = i
-        raw = raw_students[i] if isinstance(raw_students, list) and i < len(raw_students) else {}
-        text = raw.get("key") if isinstance(raw, dict) else None
+        text = st.get("key")   # a key that is no string at all is pydantic's to report
         if text is None:
             continue
         try:

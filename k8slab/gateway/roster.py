@@ -36,10 +36,11 @@ def seats(lab, copies: list) -> list[Seat]:
 
 
 def seat_of(lab, copies: list, name: str) -> Seat:
-    for seat in seats(lab, copies):
-        if seat.student == name:
-            return seat
-    known = ", ".join(s.student for s in seats(lab, copies))
+    every = seats(lab, copies)
+    for s in every:
+        if s.student == name:
+            return s
+    known = ", ".join(s.student for s in every)
     raise LabError(f"no student named {name!r} in {lab.path.name}; the class has: {known}")
 
 

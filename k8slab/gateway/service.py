@@ -26,11 +26,12 @@ from .pubkey import PublicKey
 @dataclass(frozen=True)
 class SeatStatus:
     seat: roster.Seat
-    key: Optional[PublicKey]         # the key that opens the gateway for them
+    key: Optional[PublicKey]         # the key that opens the gateway for them (None: none made yet)
     own: bool                        # the student brought it
     revoked: bool
     installed: bool                  # on their copy's VMs, as recorded by the last install
     targets: tuple                   # the "ip:22" their key may reach
+    nodes: dict                      # node -> {"address", "host_key"}, as the last install saw them
     handout: Optional[Path] = None
 
 
@@ -49,12 +50,16 @@ def address(lab) -> str:
     return lab.gateway.address or socket.getfqdn()
 
 
-def student_key(lab, seat: roster.Seat) -> PublicKey:
-    """The key the student brought, else the one k8s-lab made for them (made now if needed)."""
+def student_key(lab, seat: roster.Seat, make: bool = True) -> Optional[PublicKey]:
+    """The key the student brought, else the one k8s-lab made for them: made now if needed
+    (make), else None when there is none yet."""
     if seat.own_key is not None:
         return seat.own_key
-    return keys.ensure_pair(keys.student_key_path(class_folder(lab), seat.student),
-                            f"{seat.student}@{lab.name}")
+    path = keys.student_key_path(class_folder(lab), seat.student)
+    if make:
+        return keys.ensure_pair(path, f"{seat.student}@{lab.name}")
+    pub = path.with_suffix(".pub")
+    return pubkey.parse(pub.read_text()) if pub.exists() else None
 
 
 def install(lab, copy, conns) -> dict:
@@ -68,22 +73,26 @@ def install(lab, copy, conns) -> dict:
     return done
 
 
+def _status(lab, seat: roster.Seat, gone: set, make: bool = True) -> SeatStatus:
+    """One seat: its key (made when missing, with make), revoked or not, what its copy's VMs
+    hold (vms.install's record) and so where the key may lead."""
+    key = student_key(lab, seat, make)
+    rec = vms.recorded(seat.copy)
+    nodes = rec.get("nodes", {})
+    revoked = seat.student in gone
+    targets = tuple(f"{n['address']}:22" for n in nodes.values() if n.get("address"))
+    return SeatStatus(seat, key, seat.own_key is not None, revoked,
+                      key is not None and not revoked and rec.get("key") == key.fingerprint,
+                      () if revoked else targets, nodes)
+
+
 def _seats(lab, copies) -> list[SeatStatus]:
     gone = roster.revoked(class_folder(lab))
-    out = []
-    for seat in roster.seats(lab, copies):
-        key = student_key(lab, seat)
-        rec = vms.recorded(seat.copy)
-        targets = tuple(f"{n['address']}:22" for n in rec.get("nodes", {}).values() if n.get("address"))
-        revoked = seat.student in gone
-        out.append(SeatStatus(seat, key, seat.own_key is not None, revoked,
-                              bool(rec) and not revoked and rec.get("key") == key.fingerprint,
-                              () if revoked else targets))
-    return out
+    return [_status(lab, seat, gone) for seat in roster.seats(lab, copies)]
 
 
 def _handout(lab, s: SeatStatus, host_key: PublicKey) -> handout.Handout:
-    rec = vms.recorded(s.seat.copy).get("nodes", {})
+    rec = s.nodes
     stages = state.applied_stages(s.seat.copy)
     stage = stages[-1] if stages else "none"
     nodes = tuple((n.name, tuple(n.aliases), str(n.ip), rec.get(n.name, {}).get("address", ""),
@@ -134,17 +143,9 @@ def refresh(lab, start: bool = True) -> list[SeatStatus]:
 
 def seat_view(lab, copy) -> tuple:
     """(student, key installed on the copy's VMs, the handout page or None), read only."""
-    seat = roster.seat(lab, copy)
-    if seat.own_key is not None:
-        key = seat.own_key
-    else:
-        pub = keys.student_key_path(class_folder(lab), seat.student).with_suffix(".pub")
-        key = pubkey.parse(pub.read_text()) if pub.exists() else None
-    revoked = seat.student in roster.revoked(class_folder(lab))
-    rec = vms.recorded(copy)
-    installed = key is not None and not revoked and rec.get("key") == key.fingerprint
-    page = class_folder(lab) / "handouts" / seat.student / "handout.html"
-    return seat.student, installed, page if page.exists() else None
+    s = _status(lab, roster.seat(lab, copy), roster.revoked(class_folder(lab)), make=False)
+    page = class_folder(lab) / "handouts" / s.seat.student / "handout.html"
+    return s.seat.student, s.installed, page if page.exists() else None
 
 
 def describe(lab) -> str:

@@ -4,9 +4,10 @@ folder's gateway/ (0700): sshd_config, ssh_host_ed25519_key, authorized_keys, ss
 What a student's key may do is said twice, so that either alone holds:
 - its authorized_keys line: `restrict` (no pty, no agent, X11 or remote forwarding, no rc),
   `port-forwarding` with one `permitopen` per VM of their copy, port 22 only, and a `command`
-  that only says no;
-- sshd_config: public keys only, the one login account, no session for anyone (ForceCommand),
-  local TCP forwarding only, and PermitOpen naming only the class's VMs' port 22.
+  that only says no (root's logins need one: PermitRootLogin forced-commands-only);
+- sshd_config: public keys only, the one login account, no session channel for anyone
+  (MaxSessions 0; ForceCommand behind it), local TCP forwarding only, and PermitOpen naming
+  only the class's VMs' port 22.
 sshd opens a forwarded channel only where both lists allow it.
 
 Where systemd runs and k8s-lab runs as root, the gateway is a systemd unit (it comes back after
@@ -86,7 +87,7 @@ HostKey {files.host_key}
 PidFile {files.pid}
 AuthorizedKeysFile {files.authorized_keys}
 # sshd's own check refuses any path through a world-writable folder, sticky /tmp included;
-# k8s-lab checks the same but for sticky folders (safe_path) before it starts the gateway
+# k8s-lab checks the same but for sticky folders (unsafe_parent) before it starts the gateway
 StrictModes no
 AuthorizedPrincipalsFile none
 AuthorizedKeysCommand none

@@ -30,7 +30,8 @@ FILE = "access.json"
 
 
 def _ours(line: str) -> bool:
-    return line.split()[-1:] and line.split()[-1].startswith(MARK)
+    fields = line.split()
+    return bool(fields) and fields[-1].startswith(MARK)
 
 
 def managed(lines: list[str]):
