@@ -81,15 +81,16 @@ def render(c, config="", copy=""):
 
 @lab_task(help={"until": "last stage to apply (base, etcd, master, network, nodes, start); "
                          "default: the lab file's `until`",
-                "verify": "run `verify` at the end (default on)"})
-def up(c, config="", until="", verify=True, copy=""):
+                "verify": "run `verify` at the end (default on)",
+                "pods": "verify with the pods check too (a pod on each node, pinging the other)"})
+def up(c, config="", until="", verify=True, copy="", pods=False):
     """Boot the VMs, apply the stages up to --until, verify. Safe to re-run.
 
     Renders the Vagrantfile, boots what is not running, provisions (checkpoints after the stages
     the lab file lists), then verifies. Several copies come up side by side."""
     from provision import TUTORIAL
     lab, copies = load(config, copy)
-    _exit_for(workflow.up(lab, copies, TUTORIAL, until, verify))
+    _exit_for(workflow.up(lab, copies, TUTORIAL, until, verify, with_pods=pods))
 
 
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",
@@ -116,11 +117,12 @@ def _exit_for(verdict):
         raise Exit("verify: nothing was checked (the reason is above)", code=int(verdict))
 
 
-@lab_task(help={"stage": "check these stages (repeatable) instead of the applied ones"},
+@lab_task(help={"stage": "check these stages (repeatable) instead of the applied ones",
+                "pods": "also run a pod on each node, ping pod to pod across the overlay, delete them"},
           iterable=["stage"])
-def verify(c, config="", stage=None, copy=""):
+def verify(c, config="", stage=None, copy="", pods=False):
     """Run the tutorial's smoke tests for the applied stages (exit 1: one failed, 3: none ran)."""
-    _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None))
+    _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None, with_pods=pods))
 
 
 @lab_task(help={"to": "required: the stage whose checkpoint to go back to (base, etcd, master, "

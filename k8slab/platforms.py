@@ -30,6 +30,9 @@ class Platform:
     # kubelet >= 1.8 has no --api-servers: it finds the apiserver in this kubeconfig, which the
     # nodes stage writes; "" means the tutorial's --api-servers
     kubelet_kubeconfig: str = ""
+    # the pods check's test image: "" = docker pulls the lab's pods_check.image; a path = that
+    # static busybox in the guest, imported into docker under the image's name (no registry)
+    test_image_busybox: str = ""
     # (the tutorial on CentOS 7, this platform instead): every way the platform departs from it
     differences: tuple = ()
 
@@ -43,23 +46,26 @@ PLATFORMS = {
         box="centos/7",
         stages=STAGES,
         etcd_conf="/etc/etcd/etcd.conf",
-        packages={"master": ["kubernetes", "etcd", "flannel", "ntp"],
+        # net-tools beyond the tutorial's list: its ifconfig and netstat (the centos/7 box is a
+        # minimal install without them)
+        packages={"master": ["kubernetes", "etcd", "flannel", "ntp", "net-tools"],
                   "etcd": ["etcd"],
-                  "node": ["kubernetes", "flannel", "ntp"]},
+                  "node": ["kubernetes", "flannel", "ntp", "net-tools"]},
     ),
     "debian12": Platform(
         name="debian12",
         box="debian/bookworm64",   # stages after etcd need the test box (its kubernetes, flannel)
         stages=STAGES,
         etcd_conf="/etc/default/etcd",
-        packages={"master": ["kubernetes", "flannel"],
+        packages={"master": ["kubernetes", "flannel", "net-tools"],
                   "etcd": ["etcd-server", "etcd-client"],
-                  "node": ["kubernetes", "flannel"]},
+                  "node": ["kubernetes", "flannel", "net-tools"]},
         etcd_v2_flag=True,
         package_manager="apt",
         time_service="systemd-timesyncd",
         kubernetes="1.19.16",
         kubelet_kubeconfig="/etc/kubernetes/kubelet.kubeconfig",
+        test_image_busybox="/bin/busybox",
         differences=(
             ("CentOS 7 RPMs: kubernetes 1.5.2, flannel 0.7.1, etcd 3.3.11, docker 1.13.1",
              "Kubernetes 1.19.16 and flannel 0.17.0 (udp backend, etcd v2 API) built from their "
@@ -87,6 +93,9 @@ PLATFORMS = {
             ("`etcdctl` speaks the v2 API (etcd 3.3's default)",
              "`ETCDCTL_API=2` in `/etc/environment`, so the tutorial's `etcdctl cluster-health` "
              "works as printed (etcd 3.4's etcdctl defaults to v3)"),
+            ("the pods check pulls its test image (`pods_check.image`)",
+             "Debian's `busybox-static`, in the box, imported into docker under that name "
+             "(no registry is reachable here)"),
             ("root's prompt `[root@k8s-master ~]#`",
              "the same, set for login shells in `/etc/profile.d` (Debian's is `root@k8s-master:~#`)"),
         ),

@@ -84,13 +84,13 @@ class Host:
             self._log(f"\n[{time.strftime('%H:%M:%S')}] shell started on the node ("
                       f"{'as root, ' if self.shell.become else ''}start {self.shell.starts} of this run)\n")
 
-    def run(self, command: str, check: bool = True, stdin: str | None = None,
+    def run(self, command: str, check: bool = True, stdin: str | bytes | None = None,
             timeout: int = 600, log: bool = True) -> Result:
         """Run a shell command; with check, a non-zero exit raises CommandError with the evidence."""
         remote = command
         if stdin is not None:
             # Piping through base64 keeps stdin in the one command: no extra round trip, no EOF games.
-            data = base64.b64encode(stdin.encode()).decode()
+            data = base64.b64encode(stdin if isinstance(stdin, bytes) else stdin.encode()).decode()
             # Braces: the whole command (a list like `a && b`) reads the decoded stdin.
             remote = f"echo {data} | base64 -d | {{ {command}\n}}"
         start, starts = time.monotonic(), self.shell.starts

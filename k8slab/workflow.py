@@ -74,7 +74,8 @@ def boot_slots(copies: list, cpus: int = 0) -> int:
     return max(1, cpus // max(1, len(copies[0].nodes)))
 
 
-def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Optional[runner.Verdict]:
+def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
+       with_pods: bool = False) -> Optional[runner.Verdict]:
     """Boot and provision the copies (checkpoints after the stages the lab file lists), then
     verify them; the class's Verdict (None without verify)."""
     todo = stages(lab, until)  # a wrong --until is refused before anything runs
@@ -119,7 +120,7 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True) -> Opt
                 # every machine is up and provisioning reached each one: asking Vagrant for
                 # their states again would only cost another `vagrant status`
                 return runner.verify(copy, vm_states={n.name: "running" for n in copy.nodes},
-                                     conns=conns)
+                                     conns=conns, with_pods=with_pods)
             finally:
                 for c in conns.values():
                     c.close()
@@ -153,8 +154,8 @@ def provision(lab, copies: list, playbook, until: str = "", dry_run: bool = Fals
     return [r for results in each(copies, one) for r in results]
 
 
-def verify(copies: list, stages=None) -> runner.Verdict:
-    return worst(each(copies, lambda copy: runner.verify(copy, stages=stages)))
+def verify(copies: list, stages=None, with_pods: bool = False) -> runner.Verdict:
+    return worst(each(copies, lambda copy: runner.verify(copy, stages=stages, with_pods=with_pods)))
 
 
 def reset(lab, copies: list, stage: str) -> list:

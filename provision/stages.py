@@ -5,7 +5,8 @@ etcd     (2.1)   etcd node: etcd.conf, etcd running, the flannel network key (et
 master   (2.2)   master: /etc/kubernetes/config, apiserver, scheduler
 network  (2.3)   all nodes: /etc/sysconfig/flanneld with the interface holding the node's IP
 nodes    (3, 4)  nodes: /etc/kubernetes/config, kubelet
-start    (2.4, 3.5) master and nodes: their services running and enabled; docker0 on the lease
+start    (2.4, 3.5) master and nodes: their services running and enabled; flannel0 up; docker0 on
+                 the lease; the pod infrastructure image imported (no registry)
 
 Each stage is a function of the lab, the node and the node's facts (k8slab.facts, read before
 the steps are built); none reads the host.
@@ -17,6 +18,7 @@ from k8slab.edits import hosts_file
 from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
 
 from . import files
+from .infra_image import InfraImageStep
 from .repos import centos_base_repo
 
 
@@ -104,7 +106,14 @@ def start(lab, node, facts):
     if node.has("master"):
         steps.append(ServiceStep(t.START_ON_MASTER))
     if node.has("node"):
-        steps += [ServiceStep(t.START_ON_NODES), ShellStep("docker0 on the lease", "docker0-lease.sh")]
+        steps.append(ServiceStep(t.START_ON_NODES))
+    # what flanneld and docker keep at run time, repaired by restarting their owner: flannel0 up
+    # with the overlay's route (flanneld), then docker0 on the lease (docker)
+    steps.append(ShellStep("flannel0 up", "flannel-device.sh"))
+    if node.has("node"):
+        steps += [ShellStep("docker0 on the lease", "docker0-lease.sh"),
+                  # instead of the registry the tutorial's kubelet file names (see infra_image.py)
+                  InfraImageStep(lab.cluster.pod_infra_image, lambda: lab.path.parent / ".lab" / ".cache")]
     return steps
 
 

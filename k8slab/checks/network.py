@@ -64,6 +64,23 @@ def judge_flannel0(result, lease):
     return True, f"flannel0 {inside[0]}", ""
 
 
+def judge_flannel0_up(link, route, lease):
+    """What flanneld keeps at run time beside its address: flannel0 up, the overlay routed
+    through it (`ip link set flannel0 down` leaves the address and drops the route)."""
+    if not link.ok or not link.stdout.strip():
+        return False, "flannel0 does not exist", \
+            "flanneld makes flannel0 when it starts: `invoke up` restarts flanneld"
+    flags = link.stdout.split("<", 1)[-1].split(">", 1)[0].split(",")
+    if "UP" not in flags:
+        return False, f"flannel0 is down (<{','.join(flags)}>)", \
+            "someone ran `ip link set flannel0 down`? `invoke up` restarts flanneld, which raises it"
+    if " dev flannel0" not in route.stdout:
+        return False, f"no route to {lease.network} through flannel0 " \
+                      f"({route.stdout.strip() or 'no route at all'})", \
+            "flanneld routes its network through flannel0 when it starts: `invoke up` restarts it"
+    return True, f"flannel0 UP, {lease.network} through it", ""
+
+
 def judge_docker0(docker_file, addr):
     if not docker_file.ok:
         return False, f"{tutorial.FLANNEL_DOCKER_OPTS} is missing", \
@@ -98,6 +115,9 @@ def checks(lab, c):
         if node.name in leases:
             c.run("network", "flannel0 address", node.name, "ip -4 -o addr show",
                   lambda r, lease=leases[node.name]: judge_flannel0(r, lease))
+            c.run("network", "flannel0 up", node.name,
+                  ["ip -o link show dev flannel0", f"ip -4 route show exact {lab.cluster.flannel_network}"],
+                  lambda link, route, lease=leases[node.name]: judge_flannel0_up(link, route, lease))
         if node.has("node") and node.name in leases:
             c.run("network", "docker0 on the lease", node.name,
                   [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", "ip -4 -o addr show"],

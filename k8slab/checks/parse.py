@@ -4,7 +4,8 @@ Each raises ValueError with the offending text when it cannot read its input (th
 runner reports that as evidence). Formats are those of the tutorial's tools (etcdctl v2
 `member list` / `cluster-health`, flannel's /run/flannel/subnet.env and mk-docker-opts.sh's
 /run/flannel/docker, iproute2 `ip -4 addr show`, iputils `ping`, `kubectl get nodes` as a table
-and `-o json`, `systemctl is-active`, glibc `getent ahostsv4`); tests/captured/ holds real
+and `-o json`, `systemctl is-active` and `status`, glibc `getent ahostsv4`, net-tools `ifconfig`
+and `netstat`, kubectl's pods and events as JSON); tests/captured/ holds real
 outputs of each.
 """
 from __future__ import annotations
@@ -19,7 +20,8 @@ __all__ = [
     "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
     "parse_member_list", "parse_cluster_health", "parse_env", "parse_subnet_env", "parse_docker_opts",
     "parse_ip_addr", "parse_ping", "parse_kubectl_nodes", "parse_kubectl_nodes_json", "parse_is_active",
-    "GETENT_MARKER", "parse_getent_ahosts",
+    "GETENT_MARKER", "parse_getent_ahosts", "Ifconfig", "Socket", "Pod", "parse_ifconfig",
+    "parse_netstat", "parse_systemctl_status", "parse_kubectl_pods_json", "parse_kubectl_events_json",
 ]
 
 
@@ -461,3 +463,125 @@ def parse_is_active(text: str, units: List[str]) -> Dict[str, str]:
         raise ValueError(f"systemctl is-active {' '.join(units)}: expected {len(units)} "
                          f"state line(s), got {_excerpt(text)}")
     return dict(zip(units, states))
+
+
+# --- net-tools (the tutorial's own commands) -------------------------------------------------
+
+@dataclass
+class Ifconfig:
+    name: str
+    flags: List[str]
+    mtu: int
+    inet: Optional[str] = None          # the address, without a prefix
+    netmask: Optional[str] = None
+
+
+_IFC_HEAD = re.compile(r"^(?P<name>[^\s:]+): flags=\d+<(?P<flags>[^>]*)>\s+mtu (?P<mtu>\d+)")
+_IFC_INET = re.compile(r"^\s+inet (?P<ip>\d+\.\d+\.\d+\.\d+)\s+netmask (?P<mask>\d+\.\d+\.\d+\.\d+)")
+
+
+def parse_ifconfig(text: str) -> Dict[str, Ifconfig]:
+    """net-tools 2.x `ifconfig` (CentOS 7's and Debian 12's): a block per interface opening with
+    `flannel0: flags=4305<UP,POINTOPOINT,RUNNING,NOARP,MULTICAST>  mtu 1472`, then `inet ...`."""
+    found: Dict[str, Ifconfig] = {}
+    current = None
+    for line in (text or "").splitlines():
+        head = _IFC_HEAD.match(line)
+        if head:
+            current = Ifconfig(head.group("name"), head.group("flags").split(","), int(head.group("mtu")))
+            found[current.name] = current
+            continue
+        inet = _IFC_INET.match(line)
+        if inet and current and current.inet is None:
+            current.inet, current.netmask = inet.group("ip"), inet.group("mask")
+    if not found:
+        raise ValueError(f"not ifconfig output: {_excerpt(text)}")
+    return found
+
+
+@dataclass
+class Socket:
+    proto: str
+    local: str                          # ip:port
+    remote: str
+    state: str                          # LISTEN, ESTABLISHED, ... ("" for udp)
+    program: str                        # "14664/etcd"; "-" when netstat may not tell
+
+
+_NETSTAT = re.compile(r"^(?P<proto>tcp6?|udp6?)\s+\d+\s+\d+\s+(?P<local>\S+)\s+(?P<remote>\S+)\s+"
+                      r"(?:(?P<state>[A-Z_0-9]+)\s+)?(?P<program>\d+/\S+|-)\s*$")
+
+
+def parse_netstat(text: str) -> List[Socket]:
+    """`netstat -anutp` lines (the tutorial greps them): proto, queues, local, foreign, state,
+    PID/program. Lines of another shape (headers) are skipped; none at all is an error."""
+    sockets = []
+    for line in _lines(text):
+        m = _NETSTAT.match(line)
+        if m:
+            sockets.append(Socket(m.group("proto"), m.group("local"), m.group("remote"),
+                                  m.group("state") or "", m.group("program")))
+    if not sockets:
+        raise ValueError(f"no netstat socket lines: {_excerpt(text)}")
+    return sockets
+
+
+_STATUS_UNIT = re.compile(r"^\S*\s*(?P<unit>[\w@.-]+?)(?:\.service)? - ")
+_STATUS_ACTIVE = re.compile(r"^\s+Active: (?P<state>\S+)(?: \((?P<sub>[^)]+)\))?")
+
+
+def parse_systemctl_status(text: str) -> Dict[str, str]:
+    """`systemctl status UNIT...`: each unit's `Active:` line, as "active (running)"."""
+    states: Dict[str, str] = {}
+    unit = None
+    for line in (text or "").splitlines():
+        head = _STATUS_UNIT.match(line)
+        if head and not line.startswith(" "):
+            unit = head.group("unit")
+            continue
+        active = _STATUS_ACTIVE.match(line)
+        if active and unit and unit not in states:
+            states[unit] = active.group("state") + (f" ({active.group('sub')})" if active.group("sub") else "")
+    if not states:
+        raise ValueError(f"no unit with an Active: line in systemctl status: {_excerpt(text)}")
+    return states
+
+
+# --- kubectl pods and events ------------------------------------------------------------------
+
+@dataclass
+class Pod:
+    name: str
+    node: str                           # spec.nodeName ("" until scheduled)
+    phase: str
+    ip: str
+    reason: str = ""                    # why a container waits (ContainerCreating, ErrImagePull...)
+
+
+def parse_kubectl_pods_json(text: str) -> List[Pod]:
+    """`kubectl get pods -o json`: a List of Pods (1.5 and 1.20 alike)."""
+    try:
+        items = json.loads(text)["items"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"not `kubectl get pods -o json`: {_excerpt(text)}") from None
+    pods = []
+    for item in items or []:
+        status, spec = item.get("status", {}), item.get("spec", {})
+        waiting = [cs.get("state", {}).get("waiting", {}) for cs in status.get("containerStatuses", [])]
+        reason = next((w.get("reason", "") for w in waiting if w), "")
+        pods.append(Pod(item["metadata"]["name"], spec.get("nodeName", ""), status.get("phase", ""),
+                        status.get("podIP", ""), reason))
+    return pods
+
+
+def parse_kubectl_events_json(text: str) -> Dict[str, List[str]]:
+    """`kubectl get events -o json`: object name -> "Reason: message" lines, oldest first."""
+    try:
+        items = json.loads(text)["items"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"not `kubectl get events -o json`: {_excerpt(text)}") from None
+    events: Dict[str, List[str]] = {}
+    for e in sorted(items or [], key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or ""):
+        name = e.get("involvedObject", {}).get("name", "")
+        events.setdefault(name, []).append(f"{e.get('reason', '')}: {' '.join(e.get('message', '').split())}")
+    return events

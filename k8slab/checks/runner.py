@@ -16,7 +16,7 @@ from ..errors import CommandError, LabError
 from ..remote import hosts_for
 from ..ssh import open_connections
 from ..vagrant import Vagrant
-from . import base, etcd, kube, network
+from . import base, etcd, kube, network, pods, printed
 from .report import CheckResult, Report, write_reports
 
 
@@ -35,7 +35,10 @@ GROUPS = (("base", base.checks, ("base",)),
           ("etcd", etcd.checks, ("etcd",)),
           ("master", kube.master_checks, ("master", "start")),
           ("network", network.checks, ("network", "start")),
-          ("nodes", kube.node_checks, ("nodes", "start")))
+          ("nodes", kube.node_checks, ("nodes", "start")),
+          # the tutorial's own lines as a student types them: they need the whole tutorial (start
+          # is its last stage: applied, it means every stage was)
+          (printed.GROUP, printed.checks, ("start",)))
 
 
 def groups_for(applied, requested=None):
@@ -57,13 +60,14 @@ class Checker:
         self.lab, self.hosts, self.report = lab, hosts, report
         self.read = read or {}   # node -> command -> Result, read ahead in one round trip
 
-    def run(self, group, check, node, commands, judge, timeout=0, interval=3):
+    def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
         """Run commands on node (a list, or a str for one), then judge(*results) -> (ok, detail, hint).
 
         With a timeout, repeat until the judge passes or the time is up (nodes take a while to
-        register); the duration recorded is how long it took.
+        register); the duration recorded is how long it took. With on, the commands run on that
+        node instead, and the result is still node's (a pod's state, read with kubectl on the master).
         """
-        host = self.hosts[node]
+        host = self.hosts[on or node]
         host.step = f"verify/{check}"
         start = time.monotonic()
         cmds = [commands] if isinstance(commands, str) else list(commands)
@@ -112,8 +116,9 @@ class _Reader:
         self.read = read       # node -> command -> Result
         self.missing = {}      # node -> [command], in the order the checks ask
 
-    def run(self, group, check, node, commands, judge, timeout=0, interval=3):
+    def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
         cmds = [commands] if isinstance(commands, str) else list(commands)
+        node = on or node
         have = self.read.get(node, {})
         if any(c not in have for c in cmds):
             seen = self.missing.setdefault(node, [])
@@ -173,9 +178,14 @@ def nothing_to_check(lab, vm_states, groups) -> str:
     return ""
 
 
-def verify(lab, stages=None, conns=None, vm_states=None) -> Verdict:
-    """Run the checks of the applied (or the given) stages; the Verdict is the exit code."""
-    groups = groups_for(state.applied_stages(lab), stages)
+def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False) -> Verdict:
+    """Run the checks of the applied (or the given) stages, and with with_pods the pods check
+    (pods.py) after them; the Verdict is the exit code."""
+    applied = state.applied_stages(lab)
+    groups = groups_for(applied, stages)
+    if with_pods and "start" not in applied:
+        raise LabError(f"verify --pods: lab {lab.name} has not reached the start stage (pods need "
+                       "every service running): `invoke up` first")
     why = nothing_to_check(lab, lifecycle.vm_states(lab) if vm_states is None else vm_states, groups)
     if why:
         ui.info(f"verify: nothing checked on lab {lab.name}: {why}")
@@ -184,11 +194,14 @@ def verify(lab, stages=None, conns=None, vm_states=None) -> Verdict:
     conns = conns or open_connections(lab, Vagrant(lab))
     hosts = hosts_for(lab, conns)
     report = Report(lab.name)
-    ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}")
+    ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}"
+            + (f", {pods.GROUP}" if with_pods else ""))
     try:
         checker = Checker(lab, hosts, report, read_ahead(lab, hosts, groups))
         for _, checks in groups:
             checks(lab, checker)
+        if with_pods:   # never read ahead: it creates pods and waits for them
+            pods.checks(lab, checker)
     finally:
         for c in conns.values() if owned else ():
             c.close()
@@ -196,5 +209,7 @@ def verify(lab, stages=None, conns=None, vm_states=None) -> Verdict:
     state.record_verify(lab, len(report.results) - len(report.failed), len(report.failed),
                         report.started)
     ui.info(report.summary())
+    if not with_pods and "start" in applied:
+        ui.info("pods not checked (a pod on each node, pinging the other): `invoke verify --pods`")
     ui.info(f"reports: {json_path}, {xml_path}")
     return Verdict.FAILED if report.failed else Verdict.PASSED

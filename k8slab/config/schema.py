@@ -53,6 +53,15 @@ class Cluster(BaseModel):
     pod_infra_image: Word = "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
 
 
+class PodsCheck(BaseModel):
+    """`invoke verify --pods` (k8slab/checks/pods.py): a pod on each node, pinging the other."""
+    model_config = STRICT
+    # the pods' image; it needs `sleep` and `ping`. centos7: docker pulls it; debian12 (no
+    # registry): Debian's static busybox is imported under this name
+    image: Word = "docker.io/library/busybox:1.28"
+    timeout: int = Field(default=180, ge=10, le=3600)   # seconds for both pods to be Running
+
+
 class Student(BaseModel):
     """One line of the roster: student k of the list works on copy k."""
     model_config = STRICT
@@ -91,6 +100,7 @@ class Lab(BaseModel):
     copies: int = Field(default=1, ge=1, le=MAX_COPIES)
     # The stages after which `up` keeps a checkpoint of every VM (k8slab.checkpoints).
     checkpoints: list[Literal[STAGES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    pods_check: PodsCheck = Field(default_factory=PodsCheck)
     # The class roster (copy k is students[k-1]'s; a copy past the list is "student-k") and the
     # gateway that lets each of them reach their own copy from their own computer.
     students: list[Student] = Field(default_factory=list)

@@ -628,8 +628,8 @@ class TestPolling:
         assert polls[0].startswith("kubectl -s http://192.168.0.15:8080 get nodes")
         assert polls == [polls[0]] * 3
         assert clock.sleeps == [3, 3] and r.seconds == 6.0
-        # the services check has no timeout: asked once per node, never repeated
-        assert len(hosts["k8s-node1"].commands) == 1
+        # the services and infra image checks have no timeout: asked once per node, never repeated
+        assert len(hosts["k8s-node1"].commands) == 2
         assert results[("node services active", "k8s-node1")].seconds == 0.0
 
     def test_fails_when_the_timeout_elapses_first(self, lab, monkeypatch):

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from junitparser import Failure, JUnitXml
 
-from k8slab.checks import base, etcd, kube, network, runner
+from k8slab.checks import base, etcd, kube, network, printed, runner
 from k8slab.checks.report import CheckResult, Report, write_reports
 from k8slab.errors import CommandError, LabError
 from k8slab.remote import Result
@@ -114,7 +114,8 @@ def test_groups_for_base_and_etcd_runs_base_and_etcd():
 def test_groups_for_every_stage_runs_all_in_order():
     groups = runner.groups_for(["base", "etcd", "master", "network", "nodes", "start"])
     assert groups == [("base", base.checks), ("etcd", etcd.checks), ("master", kube.master_checks),
-                      ("network", network.checks), ("nodes", kube.node_checks)]
+                      ("network", network.checks), ("nodes", kube.node_checks),
+                      ("commands", printed.checks)]
 
 
 def test_groups_for_waits_for_start():
@@ -129,12 +130,12 @@ def test_groups_for_stage_picks_others_even_when_not_applied():
 
 def test_groups_for_unknown_stage():
     with pytest.raises(LabError, match=r"verify: flannel is not a stage; choose from "
-                                       r"base, etcd, master, start, network, nodes"):
+                                       r"base, etcd, master, start, network, nodes, commands"):
         runner.groups_for(["base", "etcd"], ["flannel", "etcd", "start"])
 
 
 def test_stage_start_checks_what_it_starts():
-    assert names(runner.groups_for(["base"], ["start"])) == ["master", "network", "nodes"]
+    assert names(runner.groups_for(["base"], ["start"])) == ["master", "network", "nodes", "commands"]
 
 
 # --- Checker -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from k8slab.facts import Facts
 from k8slab.platforms import PLATFORMS
 from k8slab.remote import Result
 from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
+from provision.infra_image import InfraImageStep
 from provision.stages import steps_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +52,8 @@ def things_of(step):
         return [("shell", step.name)]
     if isinstance(step, PackageStep):
         return [("package", p) for p in step.packages]
+    if isinstance(step, InfraImageStep):
+        return [("image", step.image)]
     raise AssertionError(f"a new kind of step, {type(step).__name__}: say in this test what it "
                          f"provides and in k8slab/checks/coverage.py what checks it")
 

@@ -11,7 +11,9 @@ instructor meets are each detected by verify, on the right node, with a hint, an
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
 import time
 from pathlib import Path
 
@@ -35,6 +37,14 @@ DEFAULTS = Path(__file__).resolve().parents[1] / "golden" / "centos7" / "default
 @pytest.fixture
 def lab(tutorial_lab):
     return tutorial_lab
+
+
+def capture(lab, node, name, text):
+    """Keep a real output for tests/captured/ (K8SLAB_CAPTURE=DIR): what fast tests judge."""
+    folder = os.environ.get("K8SLAB_CAPTURE")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / name).write_text(text)
 
 
 def report(lab) -> dict:
@@ -62,6 +72,37 @@ def test_up_builds_the_tutorial_and_every_check_passes(vmhost, lab):
     assert ("ping k8s-node2 docker0", "k8s-node1") in checks
     assert ("ping k8s-node1 docker0", "k8s-master") in checks
     assert ("kubectl get nodes", "k8s-master") in checks
+    # what flanneld keeps at run time, and the image kubelet starts every pod with
+    for node in NODES:
+        assert ("flannel0 up", node) in checks
+    for node in ("k8s-node1", "k8s-node2"):
+        assert ("infra image", node) in checks
+    # the tutorial's own lines, typed as printed by root in a login shell, gave the printed shape
+    printed = {(x["check"], x["node"]) for x in results if x["group"] == "commands"}
+    for key in [("2.1 netstat -anutp | grep 2379", "k8s-master"), ("2.1 etcdctl member list", "k8s-master"),
+                ("2.1 etcdctl cluster-health", "k8s-master"), ("2.3 etcdctl get /k8s/network/config", "k8s-master"),
+                ("3.5 ifconfig", "k8s-node1"), ("3.5 netstat -anutp | grep proxy", "k8s-node2"),
+                ("3.5 cat /run/flannel/docker subnet.env", "k8s-node1"),
+                ("4 ping k8s-node1 docker0", "k8s-node2"), ("kubectl get nodes", "k8s-master")]:
+        assert key in printed, (key, sorted(printed))
+    # ...and a student sees what the tutorial shows
+    member = on_node(vmhost, lab, "k8s-master", "sudo su - -c 'etcdctl member list'").stdout
+    assert re.search(r"^[0-9a-f]+: name=default peerURLs=\S+ clientURLs=http://192.168.0.15:2379 "
+                     r"isLeader=true$", member, re.M), member
+    capture(lab, "k8s-master", "su-etcdctl-member-list.txt", member)
+    ifc = on_node(vmhost, lab, "k8s-node1", "sudo su - -c ifconfig").stdout
+    assert re.search(r"^flannel0: flags=\d+<UP,POINTOPOINT,RUNNING,NOARP,MULTICAST>  mtu 1472$", ifc, re.M), ifc
+    capture(lab, "k8s-node1", "ifconfig-node.txt", ifc)
+    for name, node, command in [
+            ("netstat-anutp-grep-2379.txt", "k8s-master", "netstat -anutp | grep 2379"),
+            ("netstat-anutp-grep-proxy.txt", "k8s-node1", "netstat -anutp | grep proxy"),
+            ("systemctl-status-node-services.txt", "k8s-node1", "systemctl status flanneld kube-proxy kubelet docker"),
+            ("ip-o-link-flannel0-up.txt", "k8s-node1", "ip -o link show dev flannel0"),
+            ("ip-4-route-exact-flannel-network.txt", "k8s-node1", "ip -4 route show exact 10.255.0.0/16"),
+            ("docker-images-node.txt", "k8s-node1", "docker images"),
+            ("docker-image-inspect-pause.txt", "k8s-node1",
+             "docker image inspect registry.access.redhat.com/rhel7/pod-infrastructure:latest")]:
+        capture(lab, node, name, on_node(vmhost, lab, node, f"sudo su - -c {shlex.quote(command)}").stdout)
     # the leases really are distinct subnets of the lab's flannel network
     leases = {}
     for node in NODES:
@@ -157,6 +198,104 @@ def test_three_faults_are_found_on_their_nodes_and_repaired_by_up(vmhost, lab):
     lease = on_node(vmhost, lab, "k8s-node1", "cat /run/flannel/docker").stdout
     bip = re.search(r"--bip=([0-9./]+)", lease).group(1)
     assert f" {bip} " in addr, (addr, lease)   # docker0 back on the lease, without a reboot
+
+
+def by_check(lab) -> dict:
+    return {(x["check"], x["node"]): x for x in report(lab)["results"]}
+
+
+def test_pods_run_on_both_nodes_and_reach_each_other(vmhost, lab):
+    """Beyond the tutorial, its next lesson: a pod on each node (the infra image k8s-lab
+    imported, no registry), IPs in their nodes' leases, pinging each other over flannel; then a
+    student's own `kubectl run` and `kubectl get pods -o wide` on the master."""
+    r = invoke(vmhost, "verify", "--pods", "--config", str(lab))
+    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
+    got = by_check(lab)
+    for node, other in (("k8s-node1", "k8s-node2"), ("k8s-node2", "k8s-node1")):
+        assert got[("pod running", node)]["passed"], got[("pod running", node)]
+        assert got[("pod IP in the lease", node)]["passed"]
+        assert got[("ping pod on " + other, node)]["passed"]
+        assert "replies from the pod on " + other in got[("ping pod on " + other, node)]["detail"]
+    assert got[("pods deleted", "k8s-master")]["passed"]
+    left = on_node(vmhost, lab, "k8s-master", "kubectl get pods -l k8s-lab-check=pods -o name").stdout
+    assert "k8s-lab-check" not in left, left
+    # a student on the master, as root in a login shell: 1.19's form of kubectl run
+    student = [
+        "kubectl run web --image=docker.io/library/busybox:1.28 --image-pull-policy=IfNotPresent "
+        "--overrides='{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"k8s-node2\"}}}' -- sleep 3600",
+        "kubectl run web-1 --image=docker.io/library/busybox:1.28 --image-pull-policy=IfNotPresent "
+        "--overrides='{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"k8s-node1\"}}}' -- sleep 3600",
+    ]
+    for command in student:
+        out = on_node(vmhost, lab, "k8s-master", f"sudo su - -c {shlex.quote(command)}")
+        assert out.returncode == 0 and "created" in out.stdout, out.stdout + out.stderr
+    deadline = time.monotonic() + 180
+    while True:
+        wide = on_node(vmhost, lab, "k8s-master", "sudo su - -c 'kubectl get pods -o wide'").stdout
+        if wide.count(" Running ") == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    capture(lab, "k8s-master", "kubectl-get-pods-o-wide-1.20.txt", wide)
+    assert wide.count(" Running ") == 2 and "k8s-node1" in wide and "k8s-node2" in wide, wide
+    capture(lab, "k8s-master", "kubectl-get-pods-o-json-1.20-running.json", on_node(
+        vmhost, lab, "k8s-master", "kubectl get pods -o json").stdout)
+    # 1.5's form (a deployment with --replicas) on this platform's kubectl 1.20: kept for the README
+    old = on_node(vmhost, lab, "k8s-master", "sudo su - -c 'kubectl run web-old --image=busybox --replicas=2'")
+    capture(lab, "k8s-master", "kubectl-run-replicas-1.20.txt", f"exit {old.returncode}\n{old.stdout}{old.stderr}")
+    on_node(vmhost, lab, "k8s-master", "kubectl delete pod web web-1 web-old --grace-period=0 --force "
+                                       "--ignore-not-found; kubectl delete deployment web-old --ignore-not-found")
+
+
+def broken_by(lab) -> dict:
+    return {k: x for k, x in by_check(lab).items() if not x["passed"]}
+
+
+def test_pods_check_finds_overlay_faults_on_their_nodes_and_up_repairs_them(vmhost, lab):
+    """flanneld stopped on node1 and node2's docker0 off its lease: both pods run, no ping
+    crosses, and each failure names the broken node; `up --pods` repairs both."""
+    assert on_node(vmhost, lab, "k8s-node1", "sudo systemctl stop flanneld").returncode == 0
+    assert on_node(vmhost, lab, "k8s-node2", "sudo ip addr flush dev docker0 && "
+                                             "sudo ip addr add 172.17.0.1/16 dev docker0").returncode == 0
+    r = invoke(vmhost, "verify", "--pods", "--config", str(lab), check=False)
+    assert r.returncode == 1, r.stdout
+    failed = broken_by(lab)
+    assert ("flanneld active", "k8s-node1") in failed and ("docker0 on the lease", "k8s-node2") in failed
+    for src, dst in (("k8s-node1", "k8s-node2"), ("k8s-node2", "k8s-node1")):
+        ping = failed[(f"ping pod on {dst}", src)]
+        assert f"no reply from the pod on {dst}" in ping["detail"], ping
+        assert "k8s-node1: flanneld active" in ping["hint"] and "k8s-node2: docker0 on the lease" in ping["hint"], ping
+    r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
+    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
+    assert ("ping pod on k8s-node2", "k8s-node1") in by_check(lab)
+
+
+def test_missing_infra_image_and_flannel0_down_are_found_and_repaired(vmhost, lab):
+    """node1's infra image removed (what the tutorial's registry would leave: no image) and
+    `ip link set flannel0 down` on node2 (files right, overlay broken): verify names each node
+    and piece, the pod on node1 fails with its events and the image's hint; `up` restarts
+    flanneld and imports the image again."""
+    image = "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
+    assert on_node(vmhost, lab, "k8s-node1", f"sudo docker rmi -f {image}").returncode == 0
+    assert on_node(vmhost, lab, "k8s-node2", "sudo ip link set flannel0 down").returncode == 0
+    quick = lab.parent / "quick.yaml"       # the same lab, the pods given a minute (not 3)
+    quick.write_text(lab.read_text() + "pods_check:\n  timeout: 60\n")
+    r = invoke(vmhost, "verify", "--pods", "--config", str(quick), check=False)
+    assert r.returncode == 1, r.stdout
+    failed = broken_by(lab)
+    assert "flannel0 is down" in failed[("flannel0 up", "k8s-node2")]["detail"]
+    assert "restarts flanneld" in failed[("flannel0 up", "k8s-node2")]["hint"]
+    assert f"{image} is not in docker's images" in failed[("infra image", "k8s-node1")]["detail"]
+    pod = failed[("pod running", "k8s-node1")]
+    capture(lab, "k8s-master", "kubectl-pod-running-failed-infra-image.json", json.dumps(pod, indent=1))
+    assert "k8s-lab-check-k8s-node1" in pod["detail"] and "events:" in pod["detail"], pod
+    assert f"{image} is missing on k8s-node1" in pod["hint"], pod
+    r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
+    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
+    steps = {(s["stage"], s["node"], s["step"]): s for s in
+             json.loads((lab.parent / ".lab" / NAME / "provision.json").read_text())}
+    assert steps[("start", "k8s-node2", "flannel0 up")]["result"] == "changed"
+    assert steps[("start", "k8s-node1", "infra image")]["result"] == "changed"
+    assert steps[("start", "k8s-node2", "infra image")]["result"] == "ok"
 
 
 def test_destroy_removes_everything_and_is_idempotent(vmhost, lab):

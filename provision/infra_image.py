@@ -1,0 +1,120 @@
+"""The pod infrastructure image the tutorial names, given to docker on every node without a registry.
+
+The tutorial's kubelet file names `registry.access.redhat.com/rhel7/pod-infrastructure:latest`.
+CentOS 7's docker refuses that registry since 7.5 dropped its certificate (`open
+/etc/docker/certs.d/registry.access.redhat.com/redhat-ca.crt: no such file or directory`), and
+every pod then stays ContainerCreating. The file keeps the tutorial's line; instead, the start
+stage imports an image of that exact name made here: one static program, pause/pause.c, built on
+the host with its gcc (`gcc` and `libc6-dev` on Debian/Ubuntu; `invoke doctor` checks them) into
+a one-file tarball that `docker import` turns into the image. The image carries the source's
+digest (ENV K8S_LAB_PAUSE), so a re-run sees that the image is there and current, and rebuilds
+nothing; gcc is needed only when some node lacks the image.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import shlex
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+
+from k8slab.errors import LabError
+from k8slab.steps import Plan, Step
+
+SOURCE = Path(__file__).resolve().parent / "pause" / "pause.c"
+CFLAGS = ("-Os", "-static", "-s")
+MARK = "K8S_LAB_PAUSE"
+_building = threading.Lock()    # the nodes run in parallel; one of them builds
+
+
+def digest() -> str:
+    """Names what the image holds: the source and how it is compiled."""
+    return hashlib.sha256(SOURCE.read_bytes() + " ".join(CFLAGS).encode()).hexdigest()[:12]
+
+
+def gcc_problem() -> str:
+    """"" when the host can build the pause program, else what is missing and how to get it."""
+    gcc = shutil.which("gcc")
+    if not gcc:
+        return "gcc is not installed (sudo apt-get install gcc libc6-dev)"
+    libc = subprocess.run([gcc, "-print-file-name=libc.a"], capture_output=True, text=True).stdout.strip()
+    if not Path(libc).is_absolute():   # gcc echoes the bare name back when it has no such file
+        return "gcc finds no static C library, libc.a (sudo apt-get install libc6-dev)"
+    return ""
+
+
+def tarball(cache: Path) -> bytes:
+    """The image's root filesystem, /pause alone, gzip'd; built once per digest into cache."""
+    path = cache / f"pause-{digest()}.tar.gz"
+    with _building:
+        if not path.exists():
+            problem = gcc_problem()
+            if problem:
+                raise LabError(f"the pod infrastructure image is built on this host, and {problem}")
+            cache.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                binary = Path(tmp) / "pause"
+                r = subprocess.run(["gcc", *CFLAGS, "-o", str(binary), str(SOURCE)],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise LabError(f"gcc could not build {SOURCE} (exit {r.returncode}):\n{r.stderr.strip()}")
+                data = binary.read_bytes()
+            buf = io.BytesIO()
+            # fixed owner, mode and time: the same source gives the same bytes
+            with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, \
+                    tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
+                info = tarfile.TarInfo("pause")
+                info.size, info.mode, info.mtime = len(data), 0o755, 0
+                tar.addfile(info, io.BytesIO(data))
+            tmp_path = path.with_suffix(".part")
+            tmp_path.write_bytes(buf.getvalue())
+            tmp_path.replace(path)
+        return path.read_bytes()
+
+
+def import_command(image: str) -> str:
+    changes = ['ENTRYPOINT ["/pause"]', f"ENV {MARK}={digest()}"]
+    return "docker import " + " ".join(f"--change {shlex.quote(c)}" for c in changes) + \
+        f" - {shlex.quote(image)}"
+
+
+def judge_image(result, image: str) -> tuple[bool, str]:
+    """(current, what was found) from InfraImageStep.probe's output."""
+    if result.exited != 0:
+        text = (result.stdout + result.stderr).strip()
+        if "Cannot connect to the Docker daemon" in text:
+            return False, "docker is not running"
+        return False, f"{image} is not in docker's images"
+    marks = [line.split("=", 1)[1] for line in result.stdout.splitlines() if line.startswith(MARK + "=")]
+    if marks == [digest()]:
+        return True, f"{image} is k8s-lab's pause {digest()}"
+    if marks:
+        return False, f"{image} is an older k8s-lab pause ({marks[0]})"
+    return False, f"{image} is another image (not k8s-lab's pause)"
+
+
+class InfraImageStep(Step):
+    """The lab's pod_infra_image present in docker, imported from the host-built pause."""
+
+    def __init__(self, image: str, cache):
+        self.image, self.cache = image, cache   # cache: () -> the host folder for the tarball
+        self.name = "infra image"
+
+    def probe(self, ctx):
+        return ("docker image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "
+                + shlex.quote(self.image))
+
+    def plan(self, host, ctx, fact=None):
+        current, found = judge_image(self._probe(host, ctx, fact), self.image)
+        if current:
+            return Plan(note=found)
+        command = import_command(self.image)
+
+        def apply():
+            host.run(command, stdin=tarball(self.cache()))
+        return Plan(commands=[command], note=found, apply=apply)
