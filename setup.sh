@@ -18,8 +18,9 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 # Vagrant with the libvirt provider, libvirt and QEMU, from the distribution's own packages.
+# gcc and libc6-dev: the pod infrastructure image is a static program built here (provision/pause).
 PACKAGES=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-          dnsmasq-base ebtables python3-venv)
+          dnsmasq-base ebtables python3-venv gcc libc6-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

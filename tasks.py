@@ -125,6 +125,15 @@ def verify(c, config="", stage=None, copy="", pods=False):
     _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None, with_pods=pods))
 
 
+@lab_task()
+def suspend(c, config="", copy=""):
+    """Stop the copies for the night: each running VM saved to disk, its memory freed.
+
+    libvirt's managed save (a VM that cannot be saved is shut down instead); `invoke up`
+    resumes them as they were, clocks stepped to now, checkpoints kept."""
+    workflow.suspend(load(config, copy)[1])
+
+
 @lab_task(help={"to": "required: the stage whose checkpoint to go back to (base, etcd, master, "
                       "network, nodes, start)"})
 def reset(c, to, config="", copy=""):

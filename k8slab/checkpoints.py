@@ -14,7 +14,7 @@ import json
 import time
 from pathlib import Path
 
-from . import libvirt, state, ui
+from . import libvirt, night, state, ui
 from .errors import LabError
 from .remote import hosts_for
 from .ssh import open_connections
@@ -122,14 +122,10 @@ def reset(lab, stage: str, after=None) -> float:
 
 
 def _step_clocks(lab, after=None) -> None:
-    """A reverted guest's clock is the snapshot's: set it to now before anything time-bound
-    (etcd's TTLs, kubelet's heartbeats) notices. One command per node, all at once."""
+    """A reverted guest's clock is the snapshot's: set it to now (night.step_clocks)."""
     conns = open_connections(lab, Vagrant(lab))
     try:
-        hosts = hosts_for(lab, conns)
-        for h in hosts.values():
-            h.step = "reset/clock"
-        libvirt.each(hosts, lambda _, h: h.run(f"date -u -s @{time.time():.3f} >/dev/null"))
+        night.step_clocks(hosts_for(lab, conns), "reset/clock")
         if after:
             after(conns)
     finally:

@@ -1,5 +1,6 @@
 """The few libvirt operations Vagrant has no good verb for, through `virsh`: pausing a copy's VMs
-together, internal snapshots (checkpoints) and their disk cost.
+together, internal snapshots (checkpoints) and their disk cost, saving a class to disk for the
+night (managed save) and starting it again.
 
 Why virsh and not `vagrant snapshot`: one Vagrant call costs seconds per VM and cannot pause
 several machines together; a virsh call costs tens of milliseconds. The VMs are found by the
@@ -9,6 +10,7 @@ Internal snapshots are the kind Debian 12's libvirt (9.0) can revert (external o
 from __future__ import annotations
 
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,6 +60,36 @@ def suspend(dom: str) -> None:
 
 def resume(dom: str) -> None:
     virsh("resume", dom)
+
+
+def managed_save(dom: str) -> None:
+    """Save the running guest's memory and devices to disk and stop its QEMU (libvirt's managed
+    save): the host's memory is freed; the next start restores the guest as it was."""
+    virsh("managedsave", dom)
+
+
+def saved(dom: str) -> bool:
+    """Whether the domain holds a managed save (its next start resumes it)."""
+    for line in virsh("dominfo", dom).stdout.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "Managed save":
+            return value.strip() == "yes"
+    return False
+
+
+def start(dom: str) -> None:
+    virsh("start", dom)
+
+
+def shutdown(dom: str, wait: float = 120) -> None:
+    """The guest shut down cleanly (ACPI), waited for; pulled off after `wait` seconds."""
+    virsh("shutdown", dom, check=False)
+    deadline = time.monotonic() + wait
+    while state(dom) != "shut off":
+        if time.monotonic() > deadline:
+            virsh("destroy", dom, check=False)
+            return
+        time.sleep(2)
 
 
 def state(dom: str) -> str:

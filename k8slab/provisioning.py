@@ -165,6 +165,27 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
     return everything
 
 
+def preview(lab, stages, playbook: Playbook) -> None:
+    """`invoke plan` on a lab with no VMs: what `up` would make so on each node, stage by stage,
+    from the lab file alone. The interface flanneld uses is found on the node; shown here as
+    eth1, where Vagrant boxes put the private network."""
+    ui.info(f"plan: lab {lab.name} has no VMs yet; `invoke up` would boot them, then make this so "
+            "(from the lab file alone; --iface is the interface found holding the node's IP, eth1 "
+            "in Vagrant boxes):")
+    for stage in stages:
+        ui.info(f"[bold]stage {stage}[/bold]")
+        alike: dict = {}   # the same lines on several nodes are shown once, for all of them
+        for node in lab.nodes:
+            facts = node_facts.Facts(private_iface="eth1")
+            lines = tuple(line for step in playbook.steps(stage, lab, node, facts) for line in step.preview())
+            if lines:
+                alike.setdefault(lines, []).append(node.name)
+        for lines, names in alike.items():
+            ui.say(f"  {', '.join(names)}:", markup=False)
+            for line in lines:
+                ui.say(f"    {line}", markup=False, highlight=False)
+
+
 def _report_stage(stage, results, seconds, dry_run):
     rows = [(r.node, r.step, r.result, f"{r.seconds:.1f}s", r.detail) for r in results]
     ui.table(f"stage {stage} ({seconds:.1f}s){' — dry run' if dry_run else ''}",

@@ -25,6 +25,8 @@ def render_vagrantfile(lab, provider: str) -> str:
         lab_name=lab.name,
         provider=provider,
         box=lab.box,
+        box_url=lab.box_source,
+        box_checksum=lab.box_checksum.split(":", 1) if lab.box_checksum else None,
         boot_timeout=BOOT_TIMEOUT,
         nodes=lab.nodes,
         netmask=str(lab.private_network.netmask),

@@ -55,3 +55,16 @@ def reset_to(lab, stages, note: str) -> None:
     """After a reset: the stages the checkpoint had; the verify before it says nothing now."""
     save_state(lab, {"stages": [s for s in STAGES if s in stages],
                      "note": {"text": note, "at": time.time()}})
+
+
+def record_suspended(lab, at: float) -> None:
+    """`invoke suspend` saved the VMs (status says so until `up` resumes them)."""
+    st = load_state(lab)
+    st["note"] = {"text": "suspended for the night (`invoke up` resumes)", "at": at}
+    save_state(lab, st)
+
+
+def record_resumed(lab, at: float) -> None:
+    st = load_state(lab)
+    st["note"] = {"text": "resumed from its saved state", "at": at}
+    save_state(lab, st)

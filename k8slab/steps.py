@@ -66,6 +66,10 @@ class Step:
     def _probe(self, host, ctx, fact):
         return fact if fact is not None else host.run(self.probe(ctx), check=False)
 
+    def preview(self) -> list:
+        """What the step makes so, from the lab file alone (`invoke plan` before any VM exists)."""
+        return [self.name]
+
 
 class FileStep(Step):
     """Edit one file by a pure function of its current text (e.g. provision/files.py)."""
@@ -76,6 +80,14 @@ class FileStep(Step):
 
     def probe(self, ctx):
         return read_command(self.path)
+
+    def preview(self):
+        # the transform of an empty file is exactly the lines the step sets; the rest of the
+        # package's file is kept as it is
+        lines = self.transform("").splitlines()
+        return [f"{self.path}: {len(lines)} line(s) set" + (f", restarts {', '.join(self.restarts)}"
+                                                             if self.restarts else "")] + \
+            [f"  {line}" for line in lines]
 
     def plan(self, host, ctx, fact=None):
         current = host.read_result(self.path, self._probe(host, ctx, fact))
@@ -180,6 +192,13 @@ class ServiceStep(Step):
             note += ": started by the start stage"
         return Plan(commands=commands, note=note, apply=lambda: [host.run(c) for c in commands])
 
+    def preview(self):
+        if self.off:
+            return [f"{', '.join(self.services)}: stopped and disabled"]
+        if self.start:
+            return [f"{', '.join(self.services)}: running and enabled"]
+        return [f"{', '.join(self.services)}: restarted if a file it reads changed"]
+
     def _plan_off(self, host, states):
         commands, notes = [], []
         for s in self.services:
@@ -208,6 +227,9 @@ class PackageStep(Step):
             return "rpm -q --qf '%{NAME}\\n' " + " ".join(self.packages)
         return "dpkg-query -W -f '${Package} ${Status}\\n' " + " ".join(self.packages)
 
+    def preview(self):
+        return [f"packages installed ({self.manager}): {' '.join(self.packages)}"]
+
     def plan(self, host, ctx, fact=None):
         out = self._probe(host, ctx, fact).stdout
         if self.manager == "yum":
@@ -233,6 +255,10 @@ class ShellStep(Step):
 
     def __init__(self, name, script, env=None):
         self.name, self.script, self.env = name, script, dict(env or {})
+
+    def preview(self):
+        return [f"{self.name} (provision/scripts/{self.script}"
+                + "".join(f", {k}={v}" for k, v in self.env.items()) + ")"]
 
     def _command(self, mode):
         env = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": mode, **self.env}.items())
@@ -280,6 +306,9 @@ class EtcdKeyStep(Step):
     def __init__(self, key, value, endpoint, wait=60):
         self.key, self.value, self.endpoint, self.wait = key, value, endpoint, wait
         self.name = f"etcd key {key}"
+
+    def preview(self):
+        return [f"etcd key {self.key} = {self.value} (at {self.endpoint})"]
 
     def _etcdctl(self, args):
         return f"{etcdctl(self.endpoint)} {args}"

@@ -85,6 +85,11 @@ class Vagrant:
         with self._call("status", "--machine-readable"):
             return {s.name: s.state for s in self._v.status()}
 
+    def suspend(self) -> None:
+        """Every machine's state saved (VirtualBox: savestate; libvirt's own way is libvirt.py's)."""
+        with self._call("suspend"):
+            self._v.suspend()
+
     def destroy(self) -> None:
         with self._call("destroy", "--force"):
             self._v.destroy()

@@ -11,12 +11,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
-from . import checkpoints, doctor, lifecycle, provisioning, ui
+from . import checkpoints, doctor, lifecycle, night, provisioning, ui
 from . import copies as class_copies
 from .gateway import service as gateway_service
 from .checks import runner
 from .errors import LabError
 from .lock import lab_lock
+from .remote import hosts_for
 from .ssh import open_connections
 from .vagrant import Vagrant
 
@@ -102,6 +103,10 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
 
     def booted(copy):
         with lab_lock(copy, "up", log=ui.info):
+            # a class suspended for the night starts from its saved state, without Vagrant
+            resumed = night.resume(copy) if not running[copy.name] else []
+            if resumed and lifecycle.running_as_rendered(copy):
+                running[copy.name] = True
             if not running[copy.name]:
                 with booting:
                     lifecycle.boot(copy, on_event=lambda _, message: (
@@ -112,6 +117,8 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
             # one connection per node for provisioning and verify alike
             conns = open_connections(copy, Vagrant(copy))
             try:
+                if resumed:
+                    night.step_clocks(hosts_for(copy, conns), "resume/clock")
                 provisioning.provision(copy, todo, playbook, conns=conns, after_stage=keep)
                 if lab.gateway is not None:
                     gateway_service.install(lab, copy, conns)
@@ -149,9 +156,20 @@ def provision(lab, copies: list, playbook, until: str = "", dry_run: bool = Fals
     todo = stages(lab, until)
 
     def one(copy):
+        if dry_run and not Vagrant(copy).created():   # nothing to read: show the lab file's plan
+            provisioning.preview(copy, todo, playbook)
+            return []
         with lab_lock(copy, "plan" if dry_run else "provision", log=ui.info):
             return provisioning.provision(copy, todo, playbook, dry_run=dry_run)
     return [r for results in each(copies, one) for r in results]
+
+
+def suspend(copies: list) -> list:
+    """Save every copy's running VMs to disk for the night (night.py); `up` resumes them."""
+    def one(copy):
+        with lab_lock(copy, "suspend", log=ui.info):
+            return night.suspend(copy)
+    return each(copies, one)
 
 
 def verify(copies: list, stages=None, with_pods: bool = False) -> runner.Verdict:

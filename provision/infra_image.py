@@ -15,14 +15,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import shlex
-import shutil
 import subprocess
 import tarfile
 import tempfile
 import threading
 from pathlib import Path
 
+from k8slab.doctor.probes import static_cc_problem
+from k8slab.checks.kube import image_inspect
 from k8slab.errors import LabError
 from k8slab.steps import Plan, Step
 
@@ -37,23 +39,12 @@ def digest() -> str:
     return hashlib.sha256(SOURCE.read_bytes() + " ".join(CFLAGS).encode()).hexdigest()[:12]
 
 
-def gcc_problem() -> str:
-    """"" when the host can build the pause program, else what is missing and how to get it."""
-    gcc = shutil.which("gcc")
-    if not gcc:
-        return "gcc is not installed (sudo apt-get install gcc libc6-dev)"
-    libc = subprocess.run([gcc, "-print-file-name=libc.a"], capture_output=True, text=True).stdout.strip()
-    if not Path(libc).is_absolute():   # gcc echoes the bare name back when it has no such file
-        return "gcc finds no static C library, libc.a (sudo apt-get install libc6-dev)"
-    return ""
-
-
 def tarball(cache: Path) -> bytes:
     """The image's root filesystem, /pause alone, gzip'd; built once per digest into cache."""
     path = cache / f"pause-{digest()}.tar.gz"
     with _building:
         if not path.exists():
-            problem = gcc_problem()
+            problem = static_cc_problem()
             if problem:
                 raise LabError(f"the pod infrastructure image is built on this host, and {problem}")
             cache.mkdir(parents=True, exist_ok=True)
@@ -84,13 +75,13 @@ def import_command(image: str) -> str:
 
 
 def judge_image(result, image: str) -> tuple[bool, str]:
-    """(current, what was found) from InfraImageStep.probe's output."""
+    """(current, what was found) from `docker image inspect IMAGE` (its JSON)."""
     if result.exited != 0:
-        text = (result.stdout + result.stderr).strip()
-        if "Cannot connect to the Docker daemon" in text:
+        if "Cannot connect to the Docker daemon" in result.output:
             return False, "docker is not running"
         return False, f"{image} is not in docker's images"
-    marks = [line.split("=", 1)[1] for line in result.stdout.splitlines() if line.startswith(MARK + "=")]
+    env = (json.loads(result.stdout)[0].get("Config") or {}).get("Env") or []
+    marks = [e.split("=", 1)[1] for e in env if e.startswith(MARK + "=")]
     if marks == [digest()]:
         return True, f"{image} is k8s-lab's pause {digest()}"
     if marks:
@@ -106,8 +97,11 @@ class InfraImageStep(Step):
         self.name = "infra image"
 
     def probe(self, ctx):
-        return ("docker image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "
-                + shlex.quote(self.image))
+        return image_inspect(self.image)
+
+    def preview(self):
+        return [f"docker image {self.image}: k8s-lab's pause {digest()} (built here with gcc, "
+                "imported, no registry)"]
 
     def plan(self, host, ctx, fact=None):
         current, found = judge_image(self._probe(host, ctx, fact), self.image)

@@ -1,6 +1,7 @@
 """Kubernetes checks (2.4, 3, 4): master services and apiserver, node services, `kubectl get nodes`."""
 from __future__ import annotations
 
+import json
 import shlex
 
 from .. import tutorial
@@ -50,14 +51,16 @@ def judge_nodes_ready(result, lab):
     return True, f"{', '.join(expected)} Ready", ""
 
 
-def infra_image_command(image: str) -> str:
-    return f"docker image inspect --format '{{{{.Id}}}}' {shlex.quote(image)}"
+def image_inspect(image: str) -> str:
+    """docker's JSON about one image (the same read for verify and the start stage's step)."""
+    return f"docker image inspect {shlex.quote(image)}"
 
 
 def judge_infra_image(result, image, node):
     """The pod infrastructure image kubelet starts every pod with is in docker's images."""
-    if result.ok and result.stdout.strip().startswith("sha256:"):
-        return True, f"{image} present ({result.stdout.strip()[7:19]})", ""
+    if result.ok:
+        found = json.loads(result.stdout)[0]
+        return True, f"{image} present ({found['Id'][7:19]}, {found.get('Size', 0) // 1024} KiB)", ""
     why = "docker is not running" if "Cannot connect" in result.output else f"{image} is not in docker's images"
     return False, why, \
         (f"without it no pod starts on {node} (kubelet would pull it from a registry CentOS 7's "
@@ -85,7 +88,7 @@ def node_checks(lab, c):
             lambda r, n=node.name, u=units: judge_active(
                 r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
                          f"kubelet requires docker", u)).passed
-        c.run("nodes", "infra image", node.name, infra_image_command(lab.cluster.pod_infra_image),
+        c.run("nodes", "infra image", node.name, image_inspect(lab.cluster.pod_infra_image),
               lambda r, n=node.name: judge_infra_image(r, lab.cluster.pod_infra_image, n))
     # -o json: names and the Ready condition as data, in kubectl 1.5 (the tutorial's) and 1.20 alike.
     # Waiting for Ready only makes sense while every kubelet runs: one that is down stays NotReady.

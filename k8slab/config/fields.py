@@ -124,7 +124,31 @@ def _no_space(v: str) -> str:
     return v
 
 
+CHECKSUM_RE = re.compile(r"^(?P<type>md5|sha1|sha256|sha384|sha512):(?P<hex>[0-9a-f]+)$")
+CHECKSUM_HEX = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128}
+
+
+def _box_url(v: str) -> str:
+    _no_space(v)
+    if "://" in v and not re.match(r"^(https?|file)://\S+$", v):
+        raise ValueError(f"{v!r} is neither a path to a .box file nor an http(s):// or file:// URL")
+    return v
+
+
+def _checksum(v: str) -> str:
+    m = CHECKSUM_RE.match(v)
+    if not m:
+        raise ValueError(f"{v!r} is not TYPE:HEX (like sha256:1f2e...; `sha256sum FILE.box` "
+                         "prints the hex); types: " + ", ".join(CHECKSUM_HEX))
+    if len(m.group("hex")) != CHECKSUM_HEX[m.group("type")]:
+        raise ValueError(f"a {m.group('type')} checksum has {CHECKSUM_HEX[m.group('type')]} hex "
+                         f"digits, this one {len(m.group('hex'))}")
+    return v
+
+
 LabName = Annotated[str, AfterValidator(_lab_name)]
+BoxUrl = Annotated[str, AfterValidator(_box_url)]
+Checksum = Annotated[str, AfterValidator(_checksum)]
 HostName = Annotated[str, AfterValidator(_hostname)]
 IPv4 = Annotated[IPv4Address, PlainValidator(_ipv4)]
 Network = Annotated[IPv4Network, PlainValidator(_network)]

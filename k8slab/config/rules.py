@@ -185,6 +185,10 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
         add(("gateway",), "needs the libvirt provider (VirtualBox reaches the VMs through ports "
             "forwarded on the server's own loopback); set provider: libvirt, or remove gateway")
 
+    if lab.get("box_checksum") and not lab.get("box_url"):
+        add(("box_checksum",), "checks the file box_url names, and there is no box_url: add "
+            "box_url (the .box file or URL), or remove box_checksum")
+
     # stages
     platform, until = lab.get("platform"), lab.get("until")
     if platform and until and until not in PLATFORMS[platform].stages:

@@ -12,7 +12,7 @@ from .. import tutorial
 from ..allocate.names import MAX_COPIES
 from ..errors import LabError
 from ..platforms import PLATFORMS, STAGES, Platform
-from .fields import (Address, EtcdPrefix, HostName, IPv4, LabName, Network, Role, StudentName,
+from .fields import (Address, BoxUrl, Checksum, EtcdPrefix, HostName, IPv4, LabName, Network, Role, StudentName,
                      Url, UserName, Word)
 
 STRICT = ConfigDict(extra="forbid", strict=True, validate_default=False)
@@ -88,6 +88,10 @@ class Lab(BaseModel):
     name: LabName = "k8s-lab"
     platform: Literal[tuple(PLATFORMS)] = "centos7"  # type: ignore[valid-type]
     box: Optional[Word] = None
+    # where Vagrant adds the box from when it is not installed (a .box file, relative to the lab
+    # file, or a URL), and the checksum it must have: a class keeps the box that works
+    box_url: Optional[BoxUrl] = None
+    box_checksum: Optional[Checksum] = None
     mirror: Url = "http://vault.centos.org/7.9.2009"
     provider: Literal["auto", "libvirt", "virtualbox"] = "auto"
     libvirt: Libvirt = Field(default_factory=Libvirt)
@@ -121,6 +125,13 @@ class Lab(BaseModel):
     @property
     def workdir(self) -> Path:
         return self.path.parent / ".lab" / self.name
+
+    @property
+    def box_source(self) -> Optional[str]:
+        """box_url as Vagrant takes it: a relative path made absolute from the lab file's folder."""
+        if not self.box_url or "://" in self.box_url or self.path is None:
+            return self.box_url
+        return str((self.path.parent / Path(self.box_url).expanduser()).resolve())
 
     @property
     def platform_info(self) -> Platform:

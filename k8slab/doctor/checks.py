@@ -3,6 +3,7 @@ so tests feed them real inputs: Vagrant, the providers, memory, disk, CPUs, the 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Optional
 
 from ..providers import LIBVIRT_SOCKETS
@@ -188,11 +189,19 @@ def parse_box_list(text: str) -> list:
     return boxes
 
 
-def check_box(box: str, provider: str, local_boxes: list) -> Finding:
-    """local_boxes: parse_box_list() output."""
+def check_box(box: str, provider: str, local_boxes: list, box_url: Optional[str] = None,
+              checksum: Optional[str] = None) -> Finding:
+    """local_boxes: parse_box_list() output; box_url: lab.yaml's, a local path made absolute."""
     here = [v for n, p, v in local_boxes if n == box and p == provider]
     if here:
         return Finding("box", PASS, f"{box} ({provider}, version {here[-1]}) is present locally")
+    if box_url and "://" not in box_url and not Path(box_url).is_file():
+        return Finding("box", FAIL, f"{box} is not present for {provider}, and box_url {box_url} "
+                       "is no file", "put the .box file there, or correct box_url in lab.yaml")
+    if box_url:
+        return Finding("box", PASS, f"{box} is not present for {provider}: the first up adds it "
+                       f"from {box_url}" + (f" and checks its {checksum.split(':')[0]}" if checksum
+                                            else " (no box_checksum: not checked)"))
     others = sorted({p for n, p, _ in local_boxes if n == box})
     other_note = f" (present only for {', '.join(others)})" if others else ""
     if CLOUD_NAME_RE.match(box):
@@ -231,3 +240,14 @@ def check_gateway(sshd_path: Optional[str], port: int, listen: str, bind_error: 
                            f"set gateway.port to a free port in lab.yaml, or stop what listens "
                            f"there (see `ss -ltnp 'sport = :{port}'`)"))
     return out
+
+
+def check_pause_build(problem: str) -> Finding:
+    """The host builds the pod infrastructure image's one program with gcc (provision/pause):
+    a failure before any VM boots, not at the start stage minutes later."""
+    if not problem:
+        return Finding("pause image build", PASS, "gcc builds static programs (the pod infrastructure image)")
+    return Finding("pause image build", FAIL,
+                   f"the start stage imports a pause image built here, and {problem}",
+                   "install it; without it no pod can start on the tutorial's cluster "
+                   "(its infra image's registry is gone)")

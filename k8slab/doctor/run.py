@@ -13,7 +13,7 @@ from ..errors import LabError
 from ..providers import LIBVIRT_SOCKETS, vagrant_libvirt_installed
 from . import probes
 from .checks import (check_box, check_cpus, check_disk, check_gateway, check_libvirt, check_memory,
-                     check_vagrant, check_virtualbox, parse_box_list)
+                     check_pause_build, check_vagrant, check_virtualbox, parse_box_list)
 from .finding import PASS, WARN, Finding, blocking
 from .networks import VBOX_NETWORKS_CONF, check_subnet_clash, check_vbox_networks, host_networks
 from .report import print_findings
@@ -87,6 +87,9 @@ def run_doctor(lab, provider: str, copies=None) -> list:
     findings.append(check_disk(probes.free_bytes(place), DISK_PER_VM * len(todo), place))
     findings.append(check_cpus(os.cpu_count() or 1, [n for c in copies for n in c.nodes]))
 
+    if "start" in lab.stages:
+        findings.append(check_pause_build(probes.static_cc_problem()))
+
     if lab.gateway is not None:
         from ..gateway import service, sshd
         pid = service.running(lab)
@@ -100,7 +103,8 @@ def run_doctor(lab, provider: str, copies=None) -> list:
         findings.append(Finding("box", WARN, "`vagrant box list` failed or timed out",
                                 "run `vagrant box list` to see why"))
     elif listing is not None:
-        findings.append(check_box(lab.box, provider, parse_box_list(listing)))
+        findings.append(check_box(lab.box, provider, parse_box_list(listing), lab.box_source,
+                                   lab.box_checksum))
     return findings
 
 

@@ -228,10 +228,10 @@ def test_copies_key_default_and_value(lab, lab_with):
 
 
 @pytest.mark.parametrize("value, message", [
-    ("0", "copies (line 38): must be at least 1 (got 0)"),
-    (str(MAX_COPIES + 1), f"copies (line 38): must be at most {MAX_COPIES} (got {MAX_COPIES + 1})"),
-    ("'3'", "copies (line 38): expected a whole number, got '3' (a string)"),
-    ("yes", "copies (line 38): expected a whole number, got true (a boolean)"),
+    ("0", "copies (line 40): must be at least 1 (got 0)"),
+    (str(MAX_COPIES + 1), f"copies (line 40): must be at most {MAX_COPIES} (got {MAX_COPIES + 1})"),
+    ("'3'", "copies (line 40): expected a whole number, got '3' (a string)"),
+    ("yes", "copies (line 40): expected a whole number, got true (a boolean)"),
 ])
 def test_copies_key_errors(lab_with, value, message):
     with pytest.raises(ConfigError) as e:

@@ -364,6 +364,19 @@ def test_box_to_download_warns_with_the_classroom_fix():
     assert f.status == WARN and "present only for libvirt" in f.detail
 
 
+def test_a_kept_box_file_is_where_box_url_says(tmp_path):
+    box = tmp_path / "centos7.box"
+    f = check_box("centos/7", "libvirt", [], str(box), "sha256:" + "0" * 64)
+    assert f.status == FAIL and f"box_url {box} is no file" in f.detail
+    assert f.fix == "put the .box file there, or correct box_url in lab.yaml"
+    box.write_bytes(b"")
+    f = check_box("centos/7", "libvirt", [], str(box), "sha256:" + "0" * 64)
+    assert f == Finding("box", PASS, f"centos/7 is not present for libvirt: the first up adds it "
+                                     f"from {box} and checks its sha256")
+    f = check_box("centos/7", "libvirt", [], "https://boxes.school.example/centos7.box")
+    assert f.status == PASS and f.detail.endswith("(no box_checksum: not checked)")
+
+
 def test_box_unknown_local_name_fails():
     f = check_box("my-centos", "libvirt", [])
     assert f.status == FAIL

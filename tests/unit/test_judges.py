@@ -427,6 +427,10 @@ def test_network_checks_wire_leases_to_flannel0_docker0_and_pings(lab):
             return res(command, 0, leases[node])
         if command == "cat /run/flannel/docker":
             return res(command, 0, cap("tutorial-flannel-docker.txt").replace("10.255.21.1", lease_of(leases[node]).subnet.ip.exploded))
+        if command == "ip -o link show dev flannel0":
+            return res(command, 0, cap("debian12-ip-o-link-flannel0-up.txt"))
+        if command == "ip -4 route show exact 10.255.0.0/16":
+            return res(command, 0, cap("debian12-ip-4-route-exact-flannel-network.txt"))
         if command.startswith("ip "):
             return res(command, 0, ip[node])
         if command.startswith("ping"):
@@ -450,6 +454,11 @@ def test_network_checks_wire_leases_to_flannel0_docker0_and_pings(lab):
 # here. `kubectl get nodes` comes from the tutorial (1.5) and from public issues (1.9-1.16).
 # =============================================================================================
 
+def INSPECT_PAUSE(command):
+    """`docker image inspect` of the infra image k8s-lab imported (captured on the test box)."""
+    return res(command, 0, cap("debian12-docker-image-inspect-pause.txt"))
+
+
 class TestServicesActive:
     def run_master(self, lab, states, exited):
         c = ScriptedChecker(lambda check, node, command: res(
@@ -469,7 +478,8 @@ class TestServicesActive:
     def test_node_services_hint_names_kubelet_and_docker(self, lab):
         c = ScriptedChecker(lambda check, node, command:
                             res(command, 3, is_active(command, {"kubelet": "inactive", "docker": "inactive"}))
-                            if command.startswith("systemctl")
+                            if command.startswith("systemctl") else INSPECT_PAUSE(command)
+                            if command.startswith("docker")
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
         kube.node_checks(lab, c)
         ok, detail, hint = c.outcomes[("node services active", "k8s-node1")]
@@ -483,7 +493,8 @@ class TestServicesActive:
         # the answer (the node controller marks it NotReady 40 s after its last status)
         c = ScriptedChecker(lambda check, node, command:
                             res(command, 0, is_active(command, {"kubelet": kubelet} if node == "k8s-node1" else {}))
-                            if command.startswith("systemctl")
+                            if command.startswith("systemctl") else INSPECT_PAUSE(command)
+                            if command.startswith("docker")
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
         kube.node_checks(lab, c)
         assert c.timeouts[("kubectl get nodes", "k8s-master")] == wait

@@ -59,3 +59,19 @@ def test_vagrant_validate_accepts_the_rendered_file(lab):
                        env=env, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Vagrantfile validated successfully" in r.stdout
+
+
+@pytest.mark.skipif(not shutil.which("vagrant"), reason="vagrant is not installed")
+def test_a_kept_box_file_is_added_from_its_path_and_checked(lab, tmp_path):
+    """box_url relative to the lab file, made absolute; the checksum split as Vagrant takes it;
+    and Vagrant itself accepts the settings."""
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    lab = lab.model_copy(update={"box_url": "boxes/centos7.box", "box_checksum": f"sha256:{digest}"})
+    text = render_vagrantfile(lab, "libvirt")
+    assert f'  config.vm.box_url = "{lab.path.parent}/boxes/centos7.box"\n' in text
+    assert '  config.vm.box_download_checksum_type = "sha256"\n' in text
+    assert f'  config.vm.box_download_checksum = "{digest}"\n' in text
+    path, _ = write_vagrantfile(lab, "libvirt")
+    r = subprocess.run(["vagrant", "validate"], cwd=path.parent, capture_output=True, text=True,
+                       env=dict(os.environ, VAGRANT_CHECKPOINT_DISABLE="1"), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = ["destroy", "doctor", "gateway", "plan", "provision", "render", "reset", "ssh", "status",
-         "students", "up", "verify"]
+         "students", "suspend", "up", "verify"]
 
 
 def invoke(*args, cwd=REPO, env=None):
@@ -90,3 +90,26 @@ def test_the_list_shows_whole_sentences_and_there_is_a_version():
         assert first.endswith(".") and len(first) <= 100, (name, first)
     from k8slab import __version__
     assert __version__.count(".") == 2
+
+
+def test_plan_before_up_shows_what_up_would_write_from_the_lab_file(tmp_path):
+    """No VMs, no Vagrant asked: the files per node, the services, the etcd key, the image."""
+    (tmp_path / "lab.yaml").write_text((REPO / "lab.yaml").read_text())
+    r = invoke("plan", cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    out = r.stdout
+    assert "plan: lab k8s-lab has no VMs yet; `invoke up` would boot them" in out
+    assert "not yet ready for SSH" not in out + r.stderr
+    # the tutorial's values, under the nodes they go to
+    etcd = out[out.index("stage etcd"):out.index("stage master")]
+    assert "  k8s-master:\n    /etc/etcd/etcd.conf: 4 line(s) set, restarts etcd\n" \
+           '      ETCD_DATA_DIR="/var/lib/etcd/default.etcd"\n' \
+           '      ETCD_LISTEN_CLIENT_URLS="http://localhost:2379,http://192.168.0.15:2379"\n' in etcd
+    assert 'etcd key /k8s/network/config = {"Network": "10.255.0.0/16"}' in etcd
+    network = out[out.index("stage network"):out.index("stage nodes")]
+    assert "  k8s-master, k8s-node1, k8s-node2:\n    /etc/sysconfig/flanneld: 3 line(s) set" in network
+    nodes = out[out.index("stage nodes"):out.index("stage start")]
+    assert '  k8s-node2:\n' in nodes and 'KUBELET_HOSTNAME="--hostname-override=k8s-node2"' in nodes
+    assert "kube-apiserver, kube-controller-manager, kube-scheduler, flanneld: running and enabled" in out
+    assert "docker image registry.access.redhat.com/rhel7/pod-infrastructure:latest: k8s-lab's pause" in out
+    assert not (tmp_path / ".lab" / "k8s-lab" / ".vagrant").exists()

@@ -255,6 +255,57 @@ def test_up_continues_the_reset_copy(vmhost, klass):
     assert new and int(new[1]) >= round(old_mib) > 0, out
 
 
+def qemu_of(prefix) -> dict:
+    """domain name -> resident MiB of its QEMU process (on this host, wherever libvirtd runs)."""
+    out = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"-name" not in argv:
+                continue
+            name = argv[argv.index(b"-name") + 1].decode()   # guest=NAME,debug-threads=on
+            name = name.split(",")[0].removeprefix("guest=")
+            if name.startswith(prefix):
+                rss = [l for l in (proc / "status").read_text().splitlines() if l.startswith("VmRSS:")]
+                out[name] = int(rss[0].split()[1]) // 1024
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def test_the_class_suspended_for_the_night_and_resumed_in_the_morning(vmhost, klass):
+    before = qemu_of(NAME)
+    assert len(before) == 4 and all(mib > 100 for mib in before.values()), before
+    start = time.monotonic()
+    out = invoke(vmhost, "suspend", "--config", str(klass)).stdout
+    suspended = time.monotonic() - start
+    for copy in COPIES:
+        assert re.search(rf"lab {copy}: k8s-master saved, k8s-node1 saved \([\d.]+s\)", out), out
+    # the memory is the host's again: no QEMU left for the class, each VM saved on disk
+    assert qemu_of(NAME) == {}, qemu_of(NAME)
+    assert domains_running(vmhost, NAME) == []
+    status = invoke(vmhost, "status", "--config", str(klass)).stdout
+    assert status.count(" saved ") >= 4 and "suspended for the night" in status, status
+    r = invoke(vmhost, "verify", "--copy", "2", "--config", str(klass), check=False)
+    assert r.returncode == 3 and "VMs not running: k8s-master saved, k8s-node1 saved" in r.stdout, r.stdout
+    # the morning: `up` resumes, no boot, no Vagrant; clocks now; checkpoints still there
+    time.sleep(20)     # a night, shortened: the guests' clocks must be stepped over the gap
+    start = time.monotonic()
+    out = invoke(vmhost, "up", "--config", str(klass)).stdout
+    resumed = time.monotonic() - start
+    assert "Booting" not in out, out
+    for copy in COPIES:
+        assert re.search(rf"\[{copy}\] lab {copy}: k8s-master, k8s-node1 resumed from their saved "
+                         r"state in [\d.]+s", out), out
+        assert re.search(rf"\[{copy}\] verify: \d+ passed, 0 failed", out), out
+    guest = int(run_on(vmhost, klass, 2, "k8s-node1", "date +%s").strip())
+    assert abs(guest - time.time()) < 15
+    for copy in COPIES:
+        snaps = vmhost.virsh("snapshot-list", f"{copy}-k8s-master", "--name").stdout.split()
+        assert {"k8slab-base", "k8slab-etcd"} <= set(snaps), snaps
+    print(f"suspend of the class (2 copies x 2 VMs): {suspended:.1f}s; up resuming it: {resumed:.1f}s")
+
+
 def test_destroying_one_copy_leaves_the_other_working(vmhost, klass, tmp_path_factory):
     alice = seat(klass, "alice", tmp_path_factory)
     invoke(vmhost, "destroy", "--yes", "--copy", "1", "--config", str(klass))

@@ -82,7 +82,7 @@ def test_up_builds_the_tutorial_and_every_check_passes(vmhost, lab):
     for key in [("2.1 netstat -anutp | grep 2379", "k8s-master"), ("2.1 etcdctl member list", "k8s-master"),
                 ("2.1 etcdctl cluster-health", "k8s-master"), ("2.3 etcdctl get /k8s/network/config", "k8s-master"),
                 ("3.5 ifconfig", "k8s-node1"), ("3.5 netstat -anutp | grep proxy", "k8s-node2"),
-                ("3.5 cat /run/flannel/docker subnet.env", "k8s-node1"),
+                ("4 /run/flannel files", "k8s-node1"),
                 ("4 ping k8s-node1 docker0", "k8s-node2"), ("kubectl get nodes", "k8s-master")]:
         assert key in printed, (key, sorted(printed))
     # ...and a student sees what the tutorial shows
@@ -264,6 +264,7 @@ def test_pods_check_finds_overlay_faults_on_their_nodes_and_up_repairs_them(vmho
         ping = failed[(f"ping pod on {dst}", src)]
         assert f"no reply from the pod on {dst}" in ping["detail"], ping
         assert "k8s-node1: flanneld active" in ping["hint"] and "k8s-node2: docker0 on the lease" in ping["hint"], ping
+    capture(lab, "k8s-node1", "verify-pods-overlay-faults.json", json.dumps(failed, indent=1))
     r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
     assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
     assert ("ping pod on k8s-node2", "k8s-node1") in by_check(lab)
@@ -286,7 +287,9 @@ def test_missing_infra_image_and_flannel0_down_are_found_and_repaired(vmhost, la
     assert "restarts flanneld" in failed[("flannel0 up", "k8s-node2")]["hint"]
     assert f"{image} is not in docker's images" in failed[("infra image", "k8s-node1")]["detail"]
     pod = failed[("pod running", "k8s-node1")]
-    capture(lab, "k8s-master", "kubectl-pod-running-failed-infra-image.json", json.dumps(pod, indent=1))
+    capture(lab, "k8s-master", "verify-pod-running-failed-infra-image.json", json.dumps(pod, indent=1))
+    capture(lab, "k8s-node1", "verify-infra-image-missing.json", json.dumps(failed[("infra image", "k8s-node1")], indent=1))
+    capture(lab, "k8s-node2", "verify-flannel0-down.json", json.dumps(failed[("flannel0 up", "k8s-node2")], indent=1))
     assert "k8s-lab-check-k8s-node1" in pod["detail"] and "events:" in pod["detail"], pod
     assert f"{image} is missing on k8s-node1" in pod["hint"], pod
     r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
