@@ -19,7 +19,7 @@ import shlex
 from ipaddress import IPv4Address
 
 from .. import tutorial as t
-from . import parse
+from . import kube, parse
 
 GROUP = "commands"
 HINT_UP = "`invoke up` repairs what the stages write"
@@ -189,5 +189,10 @@ def checks(lab, c):
         ip = leases[nodes[0].name].subnet.ip
         c.run(GROUP, f"4 ping {nodes[0].name} docker0", nodes[-1].name, as_student(f"ping -c 3 {ip}"),
               lambda r: judge_ping(r, ip))
+    # read ahead with everything else, this may predate the nodes' registering: when the nodes
+    # group saw them Ready (it waits), ask again until the student's kubectl sees it too
+    report = getattr(c, "report", None)
+    ready = report is not None and any(r.check == "kubectl get nodes" and r.group == "nodes" and r.passed
+                                       for r in report.results)
     c.run(GROUP, "kubectl get nodes", master, as_student("kubectl get nodes"),
-          lambda r: judge_get_nodes(r, lab))
+          lambda r: judge_get_nodes(r, lab), timeout=kube.READY_TIMEOUT if ready else 0)

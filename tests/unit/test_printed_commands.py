@@ -150,3 +150,28 @@ def test_the_group_runs_the_printed_lines_in_the_tutorials_order(lab):
     assert checks[:5] == ["2.1 netstat -anutp | grep 2379", "2.1 etcdctl member list", "2.1 etcdctl cluster-health",
                           "2.3 etcdctl get /k8s/network/config", "2.4 systemctl status"]
     assert ("3.5 ifconfig", "k8s-node2") in c.asked and checks[-1] == "kubectl get nodes"
+
+
+def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, monkeypatch):
+    """up repairs a node; verify reads everything ahead, then the nodes group waits for Ready.
+    The student's `kubectl get nodes`, read ahead too, must not report the stale NotReady."""
+    from k8slab.checks import runner
+    from k8slab.checks.report import CheckResult, Report
+    monkeypatch.setattr(runner.time, "sleep", lambda s: None)
+    command = printed.as_student("kubectl get nodes")
+    stale = cap("tutorial-kubectl-get-nodes-1.5.txt").replace("k8s-node1   Ready ", "k8s-node1   NotReady")
+
+    class Master:   # the node now: Ready (what a real kubectl prints, the tutorial's transcript)
+        name, step = "k8s-master", None
+
+        def run(self, cmd, check=False):
+            return res(cap("tutorial-kubectl-get-nodes-1.5.txt"), command=cmd)
+
+    report = Report(lab.name)
+    report.add(CheckResult("nodes", "kubectl get nodes", "k8s-master", True, 16.0, "k8s-node1, k8s-node2 Ready"))
+    checker = runner.Checker(lab, {"k8s-master": Master()}, report, {"k8s-master": {command: res(stale, command=command)}})
+    monkeypatch.setattr(checker, "run", lambda *a, **kw: runner.Checker.run(checker, *a, **kw)
+                        if a[1] == "kubectl get nodes" else None)
+    printed.checks(lab, checker)
+    last = report.results[-1]
+    assert (last.group, last.check, last.passed) == ("commands", "kubectl get nodes", True), last
