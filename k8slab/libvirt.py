@@ -21,15 +21,15 @@ URI = "qemu:///system"
 TIMEOUT = 600   # a snapshot of a 1.5 GiB guest under plain emulation takes tens of seconds
 
 
-def virsh(*args, check: bool = True) -> subprocess.CompletedProcess:
+def virsh(*args, check: bool = True, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
     argv = ["virsh", "-c", URI, *args]
     try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT,
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                            stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise LabError("virsh is not installed (Debian/Ubuntu: apt-get install libvirt-clients)") from None
     except subprocess.TimeoutExpired:
-        raise CommandError("virsh", " ".join(argv), "timeout", [f"no answer in {TIMEOUT} s"]) from None
+        raise CommandError("virsh", " ".join(argv), "timeout", [f"no answer in {timeout} s"]) from None
     if check and r.returncode != 0:
         raise CommandError("virsh", " ".join(argv), r.returncode,
                            (r.stdout + r.stderr).strip().splitlines()[-8:])
@@ -90,6 +90,15 @@ def shutdown(dom: str, wait: float = 120) -> None:
             virsh("destroy", dom, check=False)
             return
         time.sleep(2)
+
+
+def set_clock(dom: str) -> bool:
+    """Set the guest's clock to the host's through the QEMU guest agent (no SSH): False when the
+    guest has no agent channel or the agent does not answer (the caller steps it over SSH)."""
+    try:
+        return virsh("domtime", dom, "--now", check=False, timeout=20).returncode == 0
+    except CommandError:   # timed out
+        return False
 
 
 def state(dom: str) -> str:

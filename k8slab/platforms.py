@@ -46,20 +46,20 @@ PLATFORMS = {
         box="centos/7",
         stages=STAGES,
         etcd_conf="/etc/etcd/etcd.conf",
-        # net-tools beyond the tutorial's list: its ifconfig and netstat (the centos/7 box is a
-        # minimal install without them)
-        packages={"master": ["kubernetes", "etcd", "flannel", "ntp", "net-tools"],
+        # beyond the tutorial's list: net-tools for its ifconfig and netstat (the centos/7 box is
+        # a minimal install without them); the QEMU guest agent, which sets clocks after a reset
+        packages={"master": ["kubernetes", "etcd", "flannel", "ntp", "net-tools", "qemu-guest-agent"],
                   "etcd": ["etcd"],
-                  "node": ["kubernetes", "flannel", "ntp", "net-tools"]},
+                  "node": ["kubernetes", "flannel", "ntp", "net-tools", "qemu-guest-agent"]},
     ),
     "debian12": Platform(
         name="debian12",
         box="debian/bookworm64",   # stages after etcd need the test box (its kubernetes, flannel)
         stages=STAGES,
         etcd_conf="/etc/default/etcd",
-        packages={"master": ["kubernetes", "flannel", "net-tools"],
+        packages={"master": ["kubernetes", "flannel", "net-tools", "qemu-guest-agent"],
                   "etcd": ["etcd-server", "etcd-client"],
-                  "node": ["kubernetes", "flannel", "net-tools"]},
+                  "node": ["kubernetes", "flannel", "net-tools", "qemu-guest-agent"]},
         etcd_v2_flag=True,
         package_manager="apt",
         time_service="systemd-timesyncd",

@@ -117,8 +117,10 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
             # one connection per node for provisioning and verify alike
             conns = open_connections(copy, Vagrant(copy))
             try:
-                if resumed:
-                    night.step_clocks(hosts_for(copy, conns), "resume/clock")
+                late = night.clocks_by_agent(copy) if resumed else []
+                if late:
+                    hosts = hosts_for(copy, conns)
+                    night.step_clocks({n: hosts[n] for n in late}, "resume/clock")
                 provisioning.provision(copy, todo, playbook, conns=conns, after_stage=keep)
                 if lab.gateway is not None:
                     gateway_service.install(lab, copy, conns)

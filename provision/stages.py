@@ -1,6 +1,7 @@
 """Which steps each stage runs on each node, in the tutorial's order.
 
-base     (1)     all nodes: private IP, /etc/hosts, repos, packages, firewall off, time sync
+base     (1)     all nodes: private IP, /etc/hosts, repos, packages, the guest agent, firewall off,
+                 time sync
 etcd     (2.1)   etcd node: etcd.conf, etcd running, the flannel network key (etcd data)
 master   (2.2)   master: /etc/kubernetes/config, apiserver, scheduler
 network  (2.3)   all nodes: /etc/sysconfig/flanneld with the interface holding the node's IP
@@ -36,6 +37,7 @@ def base(lab, node, facts):
         packages += [p for p in platform.packages.get(role, []) if p not in packages]
     if packages:
         steps.append(PackageStep(packages, platform.package_manager))
+    steps.append(ShellStep("guest agent", "guest-agent.sh"))
     steps += [
         # the tutorial turns the firewall off on every host (关闭防火墙)
         ServiceStep(["firewalld"], off=True, name="firewall off"),

@@ -66,6 +66,12 @@ def not_checked(lab) -> dict:
         ("base", "file", t.REPO_FILE):
             "only yum reads it, while the base stage installs the packages (a wrong mirror fails "
             "there); the packages it served are checked through what runs from them",
+        ("base", "package", "qemu-guest-agent"):
+            "only reset and resume use it, to set the guests' clocks; where it does not answer "
+            "they set them over SSH (and say so)",
+        ("base", "shell", "guest agent"):
+            "only reset and resume use it, to set the guests' clocks; where it does not answer "
+            "they set them over SSH (and say so)",
         ("master", "file", t.KUBE_CONFIG):
             "on the master, controller-manager and scheduler would reach the apiserver at their "
             "default http://127.0.0.1:8080 as well: no behaviour tells whether KUBE_MASTER was "
