@@ -3,6 +3,9 @@ harness's network namespace by bench/run.py; never talks to anything else).
 
   python bench/remote.py snapshot LAB.yaml           -> JSON: files, etcd state, flannel key
   python bench/remote.py reset LAB.yaml ORIGINALS.json  files back, etcd stopped, data wiped
+  python bench/remote.py floor LAB.yaml              the floor of any no-op run: the tool started
+                                                       (this process), the connections opened, one
+                                                       command per node, all at once
   python bench/remote.py cost LAB.yaml N             -> JSON: seconds of the SSH set-up, of
                                                        N x Host.run("true") on the etcd node
                                                        (the first one starts its root shell)
@@ -93,9 +96,27 @@ def cost(lab, n: int) -> dict:
             "run_true_without_sudo_median_s": statistics.median(nosudo)}
 
 
+def floor(lab) -> None:
+    """What no no-op `up` can avoid, as it does it: open the node connections (paramiko, from
+    `vagrant ssh-config` cached in the lab folder) and run one command per node in its root
+    shell, the nodes side by side. The bench times this process from outside, start-up included."""
+    conns = open_connections(lab, Vagrant(lab))
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            hs = {n.name: Host(n, conns[n.name], Path(d) / f"{n.name}.log") for n in lab.nodes}
+            from k8slab.libvirt import each
+            each(hs, lambda _, h: h.run("true"))
+    finally:
+        for c in conns.values():
+            c.close()
+
+
 def main(argv):
     action, lab_path = argv[0], argv[1]
     lab = lifecycle.load(lab_path)
+    if action == "floor":
+        floor(lab)
+        return
     if action == "cost":
         print(json.dumps(cost(lab, int(argv[2]))))
         return

@@ -14,8 +14,10 @@ Every figure is a whole command's wall time as the user waits for it.
 from __future__ import annotations
 
 import re
+import statistics
+import sys
 
-from bench.lab import Bench, parse_up
+from bench.lab import BENCH, Bench, parse_up
 
 
 def _reset_seconds(out: str) -> dict:
@@ -85,6 +87,16 @@ def stack(vmhost, folder, log, bare_vagrant: bool = True) -> dict:
         r, s = b.invoke("noop-up-all", "up", "--until", "start")
         res["noop_up_all"] = {"wall_s": s, **parse_up(r.stdout)}
         log(f"  no-op provision (6 stages) {[round(x['wall_s'], 1) for x in noop]}s, no-op up {s:.1f}s")
+        # the floor in the same minutes (this machine's speed changes from day to day): start,
+        # connect, one command per node; the no-op runs as ratios to it
+        floors = [b._run(f"floor-{i}", [sys.executable, str(BENCH / "remote.py"), "floor", str(b.lab)])[1]
+                  for i in range(3)]
+        res["noop_floor_s"] = floors
+        floor = statistics.median(floors)
+        res["noop_up_over_floor"] = s / floor
+        res["noop_provision_over_floor"] = statistics.median(x["wall_s"] for x in noop) / floor
+        log(f"  no-op floor {[round(x, 1) for x in floors]}s: up {res['noop_up_over_floor']:.2f}x, "
+            f"provision {res['noop_provision_over_floor']:.2f}x")
 
         # D. reset vs rebuild, one 3-VM copy
         for stage in ("etcd", "start"):
@@ -94,6 +106,15 @@ def stack(vmhost, folder, log, bare_vagrant: bool = True) -> dict:
                                      "verify_exit": v.returncode, "verify_s": vs,
                                      "verify": parse_up(v.stdout)}
             log(f"  reset --to {stage}: {s:.1f}s (verify exit {v.returncode})")
+
+        # E'. the night: suspend the 3-VM copy (managed save), then `up` resumes and verifies
+        r, s = b.invoke("suspend", "suspend")
+        res["suspend_s"] = s
+        r, s = b.invoke("resume-up", "up", "--until", "start")
+        resumed = re.search(r"resumed from their saved state in ([\d.]+)s", r.stdout)
+        res["resume_up"] = {"wall_s": s, "start_s": float(resumed.group(1)) if resumed else None,
+                            **parse_up(r.stdout)}
+        log(f"  suspend {res['suspend_s']:.1f}s, up resuming it {s:.1f}s")
     finally:
         b.destroy()
 

@@ -574,14 +574,27 @@ def parse_kubectl_pods_json(text: str) -> List[Pod]:
     return pods
 
 
+FAILURE_REASONS = ("Failed", "Err", "BackOff", "Evicted")
+
+
 def parse_kubectl_events_json(text: str) -> Dict[str, List[str]]:
-    """`kubectl get events -o json`: object name -> "Reason: message" lines, oldest first."""
+    """`kubectl get events -o json`: object name -> "Reason: message" lines, one per reason (its
+    latest), failures first (FailedCreatePodSandBox, ErrImagePull, BackOff...), then the rest,
+    newest first: what tells why a pod does not start leads, however many warnings repeat."""
     try:
         items = json.loads(text)["items"]
     except (ValueError, KeyError, TypeError):
         raise ValueError(f"not `kubectl get events -o json`: {_excerpt(text)}") from None
-    events: Dict[str, List[str]] = {}
-    for e in sorted(items or [], key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or ""):
+    latest: Dict[str, Dict[str, tuple]] = {}
+    for e in items or []:
         name = e.get("involvedObject", {}).get("name", "")
-        events.setdefault(name, []).append(f"{e.get('reason', '')}: {' '.join(e.get('message', '').split())}")
-    return events
+        when = e.get("lastTimestamp") or e.get("eventTime") or ""
+        reason = e.get("reason", "")
+        if when >= latest.setdefault(name, {}).get(reason, ("",))[0]:
+            latest[name][reason] = (when, f"{reason}: {' '.join(e.get('message', '').split())}")
+    out = {}
+    for name, by in latest.items():
+        newest = sorted(by.items(), key=lambda kv: kv[1][0], reverse=True)
+        ordered = sorted(newest, key=lambda kv: not kv[0].startswith(FAILURE_REASONS))   # stable
+        out[name] = [line for _, (_, line) in ordered]
+    return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from ipaddress import IPv4Address
 
 from .. import tutorial as t
@@ -81,15 +82,21 @@ def judge_created(result, lab):
     return False, "kubectl create failed", f"is kube-apiserver answering at {lab.apiserver_url}?"
 
 
-def _hint(lab, node, pod, events) -> str:
+def _hint(lab, node, pod, events, broken=()) -> str:
     text = " ".join(events)
     if lab.cluster.pod_infra_image in text:
         return (f"the pod infrastructure image {lab.cluster.pod_infra_image} is missing on {node.name} "
                 "(kubelet tried a registry instead): the start stage imports k8s-lab's own, `invoke up`")
+    if broken:   # what verify already found wrong on that node says more than the pod can
+        return f"already failing on {node.name}: {'; '.join(broken)}; `invoke up` repairs them"
     if pod.reason in ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull") or \
             lab.pods_check.image in text and "ull" in text:
         return (f"{node.name} could not pull the test image {lab.pods_check.image}: set "
                 "pods_check.image in lab.yaml to one the nodes can pull (a registry mirror of yours)")
+    sandbox = [e for e in events if e.startswith("FailedCreatePodSandBox")]
+    if sandbox:
+        return (f"docker on {node.name} could not start the pod's infrastructure container (the "
+                f"event says why): `invoke ssh {node.name} --command 'sudo journalctl -u docker -n 30'`")
     if not pod.node:
         return (f"no node took the pod: is kube-scheduler active on the master, and {node.name} "
                 "Ready (the nodes group)?")
@@ -97,7 +104,7 @@ def _hint(lab, node, pod, events) -> str:
             f"'journalctl -u kubelet -n 30'`")
 
 
-def judge_running(pods_result, events_result, lab, node, found):
+def judge_running(pods_result, events_result, lab, node, found, broken=()):
     """node's pod Running (found[node] = the Pod); else its state, events and a hint."""
     pods = {p.name: p for p in parse.parse_kubectl_pods_json(pods_result.stdout)}
     pod = pods.get(pod_name(node))
@@ -110,8 +117,8 @@ def judge_running(pods_result, events_result, lab, node, found):
         if events_result.ok else []
     state = f"{pod.phase or 'no phase'}" + (f" ({pod.reason})" if pod.reason else "") + \
         (f" on {pod.node}" if pod.node else ", not scheduled")
-    detail = f"{pod.name} {state}" + (f"; events: {' | '.join(events[-3:])}" if events else "")
-    return False, detail, _hint(lab, node, pod, events)
+    detail = f"{pod.name} {state}" + (f"; events: {' | '.join(events[:3])}" if events else "")
+    return False, detail, _hint(lab, node, pod, events, broken)
 
 
 def judge_in_lease(env, pod, node):
@@ -130,6 +137,13 @@ def judge_ping(result, src, dst, ip, broken):
     hint = (f"already failing on these nodes: {'; '.join(broken)}; `invoke up` repairs them" if broken
             else "the overlay does not carry pod traffic between these nodes: the network group's checks")
     return False, f"no reply from the pod on {dst} ({ip}) to the pod on {src}", hint
+
+
+def failing(c, *nodes) -> list:
+    """The checks this verify already failed on these nodes: "check (detail)", with "node: "
+    before it when there are several nodes."""
+    return [(f"{r.node}: " if len(nodes) > 1 else "") + f"{r.check} ({r.detail})" for r in c.report.results
+            if not r.passed and r.node in nodes and r.group != GROUP]
 
 
 def judge_deleted(result):
@@ -151,11 +165,12 @@ def checks(lab, c):
     found = {}
     try:
         get = [kubectl(lab, f"get pods -l {LABEL_KEY}={LABEL_VALUE} -o json"), kubectl(lab, "get events -o json")]
+        deadline = time.monotonic() + lab.pods_check.timeout   # one wait for all the pods
         for node in nodes:
             # polled from the master, recorded on the pod's node; the first waits for the rest
             c.run(GROUP, "pod running", node.name, get,
-                  lambda p, e, n=node: judge_running(p, e, lab, n, found),
-                  timeout=lab.pods_check.timeout, on=master)
+                  lambda p, e, n=node: judge_running(p, e, lab, n, found, failing(c, n.name)),
+                  timeout=max(0, deadline - time.monotonic()), on=master)
         for node in nodes:
             if node.name in found:
                 c.run(GROUP, "pod IP in the lease", node.name, f"cat {t.FLANNEL_SUBNET_ENV}",
@@ -164,8 +179,7 @@ def checks(lab, c):
             for dst in nodes:
                 if src is dst or src.name not in found or dst.name not in found:
                     continue
-                broken = [f"{r.node}: {r.check} ({r.detail})" for r in c.report.results
-                          if not r.passed and r.node in (src.name, dst.name)]
+                broken = failing(c, src.name, dst.name)
                 c.run(GROUP, f"ping pod on {dst.name}", src.name,
                       kubectl(lab, f"exec {pod_name(src)} -- ping -c 3 -w 5 {found[dst.name].ip}"),
                       lambda r, s=src.name, d=dst.name, b=broken: judge_ping(r, s, d, found[d].ip, b),

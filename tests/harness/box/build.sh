@@ -27,7 +27,10 @@ PACKAGES=systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,ifupdown,is
 # cgroup v1, as CentOS 7 runs: docker 20.10 and kubelet then agree on the cgroupfs driver.
 # The IDE drivers stay out: the disk is virtio, and a guest booting beside three others on 2
 # cores spun for 10 minutes in the kernel on the legacy IDE ports (RIP fixed, RDX 0x3f7).
-CMDLINE="root=/dev/vda1 ro console=ttyS0 net.ifnames=0 biosdevname=0 quiet systemd.unified_cgroup_hierarchy=0 modprobe.blacklist=ata_piix,ata_generic,pata_legacy"
+# apparmor=0: CentOS 7 has no AppArmor; with it on, Debian's docker wants to load its
+# docker-default profile and, without apparmor_parser, refuses to start any container (every
+# pod's sandbox: "AppArmor enabled on system but the docker-default profile could not be loaded").
+CMDLINE="root=/dev/vda1 ro console=ttyS0 net.ifnames=0 biosdevname=0 quiet systemd.unified_cgroup_hierarchy=0 apparmor=0 modprobe.blacklist=ata_piix,ata_generic,pata_legacy"
 HERE=$(dirname "$(realpath "$0")")
 COMPONENTS_DIR=${K8SLAB_COMPONENTS:?set K8SLAB_COMPONENTS to the folder tests/harness/components/build.sh made}
 DEFAULTS=${K8SLAB_DEFAULTS:?set K8SLAB_DEFAULTS to tests/golden/centos7/defaults}
