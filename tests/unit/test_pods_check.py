@@ -111,3 +111,19 @@ def test_the_failure_leads_even_when_warnings_came_after_it():
             e["lastTimestamp"] = "2099-01-01T00:00:00Z"
     events = parse.parse_kubectl_events_json(json.dumps(data))["k8s-lab-check-k8s-node2"]
     assert [e.split(":")[0] for e in events][:2] == ["FailedCreatePodSandBox", "MissingClusterDNS"]
+
+
+def test_both_pods_running_with_their_ips(lab):
+    found = {}
+    for node, ip in (("k8s-node1", "10.255.86.2"), ("k8s-node2", "10.255.49.2")):
+        ok, detail, _ = pods.judge_running(res(cap("debian12-kubectl-get-pods-o-json-running.json")), res(""),
+                                           lab, lab.node(node), found)
+        assert ok and detail == f"k8s-lab-check-{node} Running on {node}, IP {ip}"
+    assert {n: p.ip for n, p in found.items()} == {"k8s-node1": "10.255.86.2", "k8s-node2": "10.255.49.2"}
+
+
+def test_busyboxs_ping_in_the_pod_across_the_overlay():
+    # `kubectl exec k8s-lab-check-k8s-node1 -- ping -c 3 -w 5 10.255.49.2`: busybox's own output
+    ok, detail, _ = pods.judge_ping(res(cap("debian12-kubectl-exec-busybox-ping.txt")), "k8s-node1", "k8s-node2",
+                                    "10.255.49.2", [])
+    assert ok and detail == "3/3 replies from the pod on k8s-node2 (10.255.49.2)"
