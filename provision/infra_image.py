@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 
 from k8slab.doctor.probes import static_cc_problem
-from k8slab.checks.kube import image_inspect
+from k8slab.checks.kube import DOCKER_DOWN, image_inspect
 from k8slab.errors import LabError
 from k8slab.steps import Plan, Step
 
@@ -77,8 +77,8 @@ def import_command(image: str) -> str:
 def judge_image(result, image: str) -> tuple[bool, str]:
     """(current, what was found) from `docker image inspect IMAGE` (its JSON)."""
     if result.exited != 0:
-        if "Cannot connect to the Docker daemon" in result.output:
-            return False, "docker is not running"
+        if DOCKER_DOWN in result.output or "Cannot connect to the Docker daemon" in result.output:
+            return False, DOCKER_DOWN
         return False, f"{image} is not in docker's images"
     env = (json.loads(result.stdout)[0].get("Config") or {}).get("Env") or []
     marks = [e.split("=", 1)[1] for e in env if e.startswith(MARK + "=")]

@@ -51,9 +51,15 @@ def judge_nodes_ready(result, lab):
     return True, f"{', '.join(expected)} Ready", ""
 
 
+DOCKER_DOWN = "docker is not running"
+
+
 def image_inspect(image: str) -> str:
-    """docker's JSON about one image (the same read for verify and the start stage's step)."""
-    return f"docker image inspect {shlex.quote(image)}"
+    """docker's JSON about one image (the same read for verify and the start stage's step).
+    Only while docker runs: asking its socket would start it (Debian's docker.socket), and with
+    it flanneld (docker's unit requires it): a read must not repair what it is checking."""
+    return (f"if systemctl is-active --quiet docker; then docker image inspect {shlex.quote(image)}; "
+            f"else echo {shlex.quote(DOCKER_DOWN)} >&2; exit 3; fi")
 
 
 def judge_infra_image(result, image, node):
@@ -61,7 +67,8 @@ def judge_infra_image(result, image, node):
     if result.ok:
         found = json.loads(result.stdout)[0]
         return True, f"{image} present ({found['Id'][7:19]}, {found.get('Size', 0) // 1024} KiB)", ""
-    why = "docker is not running" if "Cannot connect" in result.output else f"{image} is not in docker's images"
+    why = DOCKER_DOWN if DOCKER_DOWN in result.output or "Cannot connect" in result.output \
+        else f"{image} is not in docker's images"
     return False, why, \
         (f"without it no pod starts on {node} (kubelet would pull it from a registry CentOS 7's "
          "docker refuses): the start stage imports k8s-lab's own, `invoke up`")

@@ -94,7 +94,7 @@ def judge_ifconfig(ifc, env):
     flannel, docker = devices.get("flannel0"), devices.get("docker0")
     wrong = []
     if not flannel:
-        wrong.append("no flannel0")
+        wrong.append("no flannel0 (ifconfig lists the interfaces that are up)")
     else:
         if flannel.mtu != lease.mtu or "UP" not in flannel.flags:
             wrong.append(f"flannel0 {'UP' if 'UP' in flannel.flags else 'down'} mtu {flannel.mtu}")

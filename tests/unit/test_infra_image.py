@@ -111,6 +111,11 @@ def test_a_missing_image_and_a_stopped_docker_are_told_apart():
     down = inspect(1, "[]\n", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
                               "Is the docker daemon running?\n")
     assert infra_image.judge_image(down, IMAGE) == (False, "docker is not running")
+    # the read itself never starts docker (its socket would, and flanneld with it)
+    from k8slab.checks.kube import image_inspect
+    assert image_inspect(IMAGE).startswith("if systemctl is-active --quiet docker; then docker image inspect ")
+    guarded = inspect(3, "", "docker is not running\n")
+    assert infra_image.judge_image(guarded, IMAGE) == (False, "docker is not running")
 
 
 def test_verify_sees_the_image_and_names_the_node_without_it():

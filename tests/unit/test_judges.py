@@ -479,7 +479,7 @@ class TestServicesActive:
         c = ScriptedChecker(lambda check, node, command:
                             res(command, 3, is_active(command, {"kubelet": "inactive", "docker": "inactive"}))
                             if command.startswith("systemctl") else INSPECT_PAUSE(command)
-                            if command.startswith("docker")
+                            if "docker image inspect" in command
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
         kube.node_checks(lab, c)
         ok, detail, hint = c.outcomes[("node services active", "k8s-node1")]
@@ -494,7 +494,7 @@ class TestServicesActive:
         c = ScriptedChecker(lambda check, node, command:
                             res(command, 0, is_active(command, {"kubelet": kubelet} if node == "k8s-node1" else {}))
                             if command.startswith("systemctl") else INSPECT_PAUSE(command)
-                            if command.startswith("docker")
+                            if "docker image inspect" in command
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
         kube.node_checks(lab, c)
         assert c.timeouts[("kubectl get nodes", "k8s-master")] == wait
@@ -714,3 +714,30 @@ class TestReachabilityRetries:
             r = results[(name, n.name)]
             assert not r.passed and r.evidence.endswith("(exit 124)")
             assert etcd.REACH_WAIT - 3 < r.seconds <= etcd.REACH_WAIT
+
+
+# --- flannel0's run-time state: `ip -o link show dev flannel0`, `ip -4 route show exact NET`,
+# captured on node2 of the test VMs, up and after `ip link set flannel0 down` (no route then)
+
+def test_flannel0_up_with_the_overlays_route():
+    lease = lease_of(NODE_LEASE)
+    ok, detail, _ = network.judge_flannel0_up(res("ip", 0, cap("debian12-ip-o-link-flannel0-up.txt")),
+                                              res("ip", 0, cap("debian12-ip-4-route-exact-flannel-network.txt")), lease)
+    assert ok and detail == "flannel0 UP, 10.255.0.0/16 through it"
+
+
+def test_flannel0_set_down_is_named_with_its_repair():
+    lease = lease_of(NODE_LEASE)
+    ok, detail, hint = network.judge_flannel0_up(res("ip", 0, cap("debian12-ip-o-link-flannel0-down.txt")),
+                                                 res("ip", 0, ""), lease)
+    assert not ok and detail == "flannel0 is down (<POINTOPOINT,MULTICAST,NOARP>)"
+    assert "`invoke up` restarts flanneld" in hint
+
+
+def test_flannel0_up_without_its_route_or_gone():
+    lease = lease_of(NODE_LEASE)
+    ok, detail, _ = network.judge_flannel0_up(res("ip", 0, cap("debian12-ip-o-link-flannel0-up.txt")),
+                                              res("ip", 0, ""), lease)
+    assert not ok and detail == "no route to 10.255.0.0/16 through flannel0 (no route at all)"
+    gone = res("ip", 1, "", 'Device "flannel0" does not exist.\n')
+    assert network.judge_flannel0_up(gone, res("ip", 0, ""), lease)[1] == "flannel0 does not exist"
