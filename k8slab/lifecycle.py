@@ -81,10 +81,12 @@ def _vagrant(lab) -> Vagrant:
 
 def vm_states(lab) -> dict:
     """Machine name -> Vagrant's state (running, poweroff, not_created, ...): one `vagrant status`;
-    a libvirt VM Vagrant calls shutoff that holds a managed save (`invoke suspend`) is "saved"."""
+    a libvirt VM Vagrant calls shut off (`poweroff`) that holds a managed save (`invoke suspend`)
+    is "saved"."""
     states = _vagrant(lab).status()
-    if resolve_provider(lab) == "libvirt" and "shutoff" in states.values():
-        doms = {n: d for n, d in libvirt.domains(lab).items() if states.get(n) == "shutoff"}
+    off = ("poweroff", "shutoff")
+    if resolve_provider(lab) == "libvirt" and set(off) & set(states.values()):
+        doms = {n: d for n, d in libvirt.domains(lab).items() if states.get(n) in off}
         states.update({n: "saved" for n, s in libvirt.each(doms, lambda _, d: libvirt.saved(d)).items() if s})
     return states
 
