@@ -42,7 +42,8 @@ def suspend(lab) -> dict:
                 return "shut down"
         out = {n: states.get(n, "not created") for n in (x.name for x in lab.nodes)}
         out.update(libvirt.each(running, one))
-    state.record_suspended(lab, time.time())
+    if "saved" in out.values() or "shut down" in out.values():
+        state.record_suspended(lab, time.time())
     ui.info(f"lab {lab.name}: {', '.join(f'{n} {s}' for n, s in out.items())} "
             f"({time.monotonic() - start:.1f}s); `invoke up` brings it back")
     return out
