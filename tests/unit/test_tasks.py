@@ -113,3 +113,12 @@ def test_plan_before_up_shows_what_up_would_write_from_the_lab_file(tmp_path):
     assert "kube-apiserver, kube-controller-manager, kube-scheduler, flanneld: running and enabled" in out
     assert "docker image registry.access.redhat.com/rhel7/pod-infrastructure:latest: k8s-lab's pause" in out
     assert not (tmp_path / ".lab" / "k8s-lab" / ".vagrant").exists()
+
+
+def test_suspend_with_no_vm_says_so_and_notes_nothing(tmp_path):
+    (tmp_path / "lab.yaml").write_text((REPO / "lab.yaml").read_text().replace("provider: auto", "provider: libvirt"))
+    r = invoke("suspend", cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "lab k8s-lab: k8s-master not created, k8s-node1 not created, k8s-node2 not created" in r.stdout
+    state = tmp_path / ".lab" / "k8s-lab" / "state.json"
+    assert not state.exists() or "suspended" not in state.read_text()
