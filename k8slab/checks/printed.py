@@ -194,5 +194,5 @@ def checks(lab, c):
     report = getattr(c, "report", None)
     ready = report is not None and any(r.check == "kubectl get nodes" and r.group == "nodes" and r.passed
                                        for r in report.results)
-    c.run(GROUP, "kubectl get nodes", master, as_student("kubectl get nodes"),
+    c.run(GROUP, "4 kubectl get nodes", master, as_student("kubectl get nodes"),
           lambda r: judge_get_nodes(r, lab), timeout=kube.READY_TIMEOUT if ready else 0)

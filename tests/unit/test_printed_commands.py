@@ -149,7 +149,7 @@ def test_the_group_runs_the_printed_lines_in_the_tutorials_order(lab):
     checks = [check for check, _ in c.asked]
     assert checks[:5] == ["2.1 netstat -anutp | grep 2379", "2.1 etcdctl member list", "2.1 etcdctl cluster-health",
                           "2.3 etcdctl get /k8s/network/config", "2.4 systemctl status"]
-    assert ("3.5 ifconfig", "k8s-node2") in c.asked and checks[-1] == "kubectl get nodes"
+    assert ("3.5 ifconfig", "k8s-node2") in c.asked and checks[-1] == "4 kubectl get nodes"
 
 
 def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, monkeypatch):
@@ -171,7 +171,7 @@ def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, 
     report.add(CheckResult("nodes", "kubectl get nodes", "k8s-master", True, 16.0, "k8s-node1, k8s-node2 Ready"))
     checker = runner.Checker(lab, {"k8s-master": Master()}, report, {"k8s-master": {command: res(stale, command=command)}})
     monkeypatch.setattr(checker, "run", lambda *a, **kw: runner.Checker.run(checker, *a, **kw)
-                        if a[1] == "kubectl get nodes" else None)
+                        if a[1] == "4 kubectl get nodes" else None)
     printed.checks(lab, checker)
     last = report.results[-1]
-    assert (last.group, last.check, last.passed) == ("commands", "kubectl get nodes", True), last
+    assert (last.group, last.check, last.passed) == ("commands", "4 kubectl get nodes", True), last
