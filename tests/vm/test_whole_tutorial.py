@@ -246,6 +246,14 @@ def test_pods_run_on_both_nodes_and_reach_each_other(vmhost, lab):
                                        "--ignore-not-found; kubectl delete deployment web-old --ignore-not-found")
 
 
+def up_with_pods_passes(vmhost, lab) -> dict:
+    """`invoke up --pods` ends with every check passing; (stage, node, step) -> its result."""
+    r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
+    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
+    return {(s["stage"], s["node"], s["step"]): s["result"] for s in
+            json.loads((lab.parent / ".lab" / NAME / "provision.json").read_text())}
+
+
 def broken_by(lab) -> dict:
     return {k: x for k, x in by_check(lab).items() if not x["passed"]}
 
@@ -268,10 +276,7 @@ def test_pods_check_finds_overlay_faults_on_their_nodes_and_up_repairs_them(vmho
         ping = failed[(f"ping pod on {dst}", src)]
         assert f"no reply from the pod on {dst}" in ping["detail"], ping
         assert "k8s-node2: docker0 on the lease" in ping["hint"] and "k8s-node2: flannel0 up" in ping["hint"], ping
-    r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
-    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
-    steps = {(s["stage"], s["node"], s["step"]): s["result"] for s in
-             json.loads((lab.parent / ".lab" / NAME / "provision.json").read_text())}
+    steps = up_with_pods_passes(vmhost, lab)
     assert steps[("start", "k8s-node2", "flannel0 up")] == "changed"
     assert steps[("start", "k8s-node2", "docker0 on the lease")] == "changed"
     assert ("ping pod on k8s-node2", "k8s-node1") in by_check(lab)
@@ -298,10 +303,7 @@ def test_missing_infra_image_and_stopped_flanneld_stop_the_pods_with_their_reaso
     pod = failed[("pod running", "k8s-node2")]
     assert pod["hint"].startswith("already failing on k8s-node2: "), pod
     assert "flanneld active (flanneld inactive)" in pod["hint"], pod
-    r = invoke(vmhost, *UP, "--pods", "--config", str(lab))
-    assert re.search(r"verify: \d+ passed, 0 failed", r.stdout), r.stdout
-    steps = {(s["stage"], s["node"], s["step"]): s["result"] for s in
-             json.loads((lab.parent / ".lab" / NAME / "provision.json").read_text())}
+    steps = up_with_pods_passes(vmhost, lab)
     assert steps[("start", "k8s-node1", "infra image")] == "changed"
     assert steps[("start", "k8s-node2", "infra image")] == "ok"
 
