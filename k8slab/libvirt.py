@@ -77,6 +77,12 @@ def saved(dom: str) -> bool:
     return False
 
 
+def saved_among(doms: dict) -> dict:
+    """node -> domain for those of doms holding a managed save, asked all at once."""
+    flags = each(doms, lambda _, d: saved(d))
+    return {n: d for n, d in doms.items() if flags[n]}
+
+
 def start(dom: str) -> None:
     virsh("start", dom)
 

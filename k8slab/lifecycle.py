@@ -87,7 +87,7 @@ def vm_states(lab) -> dict:
     off = ("poweroff", "shutoff")
     if resolve_provider(lab) == "libvirt" and set(off) & set(states.values()):
         doms = {n: d for n, d in libvirt.domains(lab).items() if states.get(n) in off}
-        states.update({n: "saved" for n, s in libvirt.each(doms, lambda _, d: libvirt.saved(d)).items() if s})
+        states.update({n: "saved" for n in libvirt.saved_among(doms)})
     return states
 
 

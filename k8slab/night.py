@@ -43,7 +43,7 @@ def suspend(lab) -> dict:
         out = {n: states.get(n, "not created") for n in (x.name for x in lab.nodes)}
         out.update(libvirt.each(running, one))
     if "saved" in out.values() or "shut down" in out.values():
-        state.record_suspended(lab, time.time())
+        state.record_note(lab, "suspended for the night (`invoke up` resumes)", time.time())
     ui.info(f"lab {lab.name}: {', '.join(f'{n} {s}' for n, s in out.items())} "
             f"({time.monotonic() - start:.1f}s); `invoke up` brings it back")
     return out
@@ -54,13 +54,12 @@ def resume(lab) -> list:
     started. Nothing for VirtualBox, whose `vagrant up` resumes."""
     if resolve_provider(lab) != "libvirt":
         return []
-    doms = libvirt.domains(lab)
-    saved = {n: d for n, d in doms.items() if libvirt.saved(d)}
+    saved = libvirt.saved_among(libvirt.domains(lab))
     if not saved:
         return []
     start = time.monotonic()
     libvirt.each(saved, lambda _, d: libvirt.start(d))
-    state.record_resumed(lab, time.time())
+    state.record_note(lab, "resumed from its saved state", time.time())
     ui.info(f"lab {lab.name}: {', '.join(saved)} resumed from their saved state in "
             f"{time.monotonic() - start:.1f}s")
     return list(saved)

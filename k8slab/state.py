@@ -57,14 +57,8 @@ def reset_to(lab, stages, note: str) -> None:
                      "note": {"text": note, "at": time.time()}})
 
 
-def record_suspended(lab, at: float) -> None:
-    """`invoke suspend` saved the VMs (status says so until `up` resumes them)."""
+def record_note(lab, text: str, at: float) -> None:
+    """The last thing done to the copy, as status shows it ("suspended for the night ...")."""
     st = load_state(lab)
-    st["note"] = {"text": "suspended for the night (`invoke up` resumes)", "at": at}
-    save_state(lab, st)
-
-
-def record_resumed(lab, at: float) -> None:
-    st = load_state(lab)
-    st["note"] = {"text": "resumed from its saved state", "at": at}
+    st["note"] = {"text": text, "at": at}
     save_state(lab, st)

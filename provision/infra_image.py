@@ -12,6 +12,7 @@ nothing; gcc is needed only when some node lacks the image.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -24,7 +25,7 @@ import threading
 from pathlib import Path
 
 from k8slab.doctor.probes import static_cc_problem
-from k8slab.checks.kube import DOCKER_DOWN, image_inspect
+from k8slab.checks.kube import DOCKER_DOWN, docker_down, image_inspect
 from k8slab.errors import LabError
 from k8slab.steps import Plan, Step
 
@@ -34,6 +35,7 @@ MARK = "K8S_LAB_PAUSE"
 _building = threading.Lock()    # the nodes run in parallel; one of them builds
 
 
+@functools.cache
 def digest() -> str:
     """Names what the image holds: the source and how it is compiled."""
     return hashlib.sha256(SOURCE.read_bytes() + " ".join(CFLAGS).encode()).hexdigest()[:12]
@@ -77,7 +79,7 @@ def import_command(image: str) -> str:
 def judge_image(result, image: str) -> tuple[bool, str]:
     """(current, what was found) from `docker image inspect IMAGE` (its JSON)."""
     if result.exited != 0:
-        if DOCKER_DOWN in result.output or "Cannot connect to the Docker daemon" in result.output:
+        if docker_down(result):
             return False, DOCKER_DOWN
         return False, f"{image} is not in docker's images"
     env = (json.loads(result.stdout)[0].get("Config") or {}).get("Env") or []

@@ -62,13 +62,17 @@ def image_inspect(image: str) -> str:
             f"else echo {shlex.quote(DOCKER_DOWN)} >&2; exit 3; fi")
 
 
+def docker_down(result) -> bool:
+    """image_inspect's answer when docker does not run (its guard, or docker's own refusal)."""
+    return DOCKER_DOWN in result.output or "Cannot connect to the Docker daemon" in result.output
+
+
 def judge_infra_image(result, image, node):
     """The pod infrastructure image kubelet starts every pod with is in docker's images."""
     if result.ok:
         found = json.loads(result.stdout)[0]
         return True, f"{image} present ({found['Id'][7:19]}, {found.get('Size', 0) // 1024} KiB)", ""
-    why = DOCKER_DOWN if DOCKER_DOWN in result.output or "Cannot connect" in result.output \
-        else f"{image} is not in docker's images"
+    why = DOCKER_DOWN if docker_down(result) else f"{image} is not in docker's images"
     return False, why, \
         (f"without it no pod starts on {node} (kubelet would pull it from a registry CentOS 7's "
          "docker refuses): the start stage imports k8s-lab's own, `invoke up`")

@@ -169,7 +169,7 @@ def checks(lab, c):
         for node in nodes:
             # polled from the master, recorded on the pod's node; the first waits for the rest
             c.run(GROUP, "pod running", node.name, get,
-                  lambda p, e, n=node: judge_running(p, e, lab, n, found, failing(c, n.name)),
+                  lambda p, e, n=node, b=failing(c, node.name): judge_running(p, e, lab, n, found, b),
                   timeout=max(0, deadline - time.monotonic()), on=master)
         for node in nodes:
             if node.name in found:

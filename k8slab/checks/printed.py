@@ -19,10 +19,11 @@ import shlex
 from ipaddress import IPv4Address
 
 from .. import tutorial as t
-from . import kube, parse
+from . import kube, network, parse
 
 GROUP = "commands"
 HINT_UP = "`invoke up` repairs what the stages write"
+V2_ONLY = "`etcdctl cluster-health` is a v2 command: etcdctl must default to the v2 API"
 
 
 def as_student(command: str) -> str:
@@ -30,13 +31,9 @@ def as_student(command: str) -> str:
     return f"su - -c {shlex.quote(command)}"
 
 
-def _lines_of(result):
-    return (result.stdout + result.stderr).strip()
-
-
 def judge_etcd_listener(result, lab):
     if not result.stdout.strip():
-        return False, f"nothing listens on :{t.ETCD_PORT} ({_lines_of(result)[:120] or 'grep found nothing'})", \
+        return False, f"nothing listens on :{t.ETCD_PORT} ({result.output[:120] or 'grep found nothing'})", \
             ("etcd is not running on the master, or `netstat` is missing (the base stage installs "
              "net-tools): " + HINT_UP)
     want = f"{lab.etcd.ip}:{t.ETCD_PORT}"
@@ -60,12 +57,12 @@ def judge_member_list(result, lab):
 def judge_cluster_health(result, lab):
     if "unknown command" in result.output:      # etcdctl speaking v3, which has no such command
         return False, result.output.splitlines()[0], \
-            "`etcdctl cluster-health` is a v2 command: etcdctl must default to the v2 API"
+            V2_ONLY
     health = parse.parse_cluster_health(result.stdout + result.stderr)
     if result.ok and health.healthy and any(m.url == lab.etcd_url for m in health.members):
         return True, f"got healthy result from {lab.etcd_url}; cluster is healthy", ""
-    return False, health.message or _lines_of(result)[:160], \
-        "`etcdctl cluster-health` is a v2 command: etcdctl must default to the v2 API"
+    return False, health.message or result.output[:160], \
+        V2_ONLY
 
 
 def judge_flannel_key(result, lab):
@@ -74,7 +71,7 @@ def judge_flannel_key(result, lab):
     except (ValueError, AttributeError):
         network = None
     if network != str(lab.cluster.flannel_network):
-        return False, f"printed {_lines_of(result)[:120] or 'nothing'}", \
+        return False, f"printed {result.output[:120] or 'nothing'}", \
             (f"the etcd stage writes {t.flannel_key(lab.cluster.flannel_prefix)} with the v2 API; "
              "the v3 API cannot see it, so etcdctl must default to v2")
     return True, result.stdout.strip(), ""
@@ -136,24 +133,6 @@ def judge_flannel_files(listing, docker, env, lab, leases, node):
     return True, f"docker --bip={opts.bip}, subnet.env FLANNEL_SUBNET={lease.subnet} MTU {lease.mtu}", ""
 
 
-def judge_ping(result, target):
-    p = parse.parse_ping(result.stdout + result.stderr)
-    if p.received == 0:
-        return False, f"no reply from {target}", \
-            "the overlay is broken between the nodes: see the network group's checks"
-    return True, f"{p.received}/{p.transmitted} replies from {target}", ""
-
-
-def judge_get_nodes(result, lab):
-    nodes = {n.name: n for n in parse.parse_kubectl_nodes(result.stdout or result.stderr)}
-    want = [n.name for n in lab.with_role("node")]
-    bad = [f"{n} {nodes[n].status}" if n in nodes else f"{n} missing" for n in want
-           if n not in nodes or not nodes[n].ready]
-    if bad:
-        return False, "; ".join(bad), "see the nodes group's checks"
-    return True, ", ".join(f"{n} Ready" for n in want), ""
-
-
 def checks(lab, c):
     """The printed commands, in the tutorial's order, each named with its chapter."""
     master = lab.master.name
@@ -188,11 +167,11 @@ def checks(lab, c):
     if len(nodes) >= 2 and nodes[0].name in leases:
         ip = leases[nodes[0].name].subnet.ip
         c.run(GROUP, f"4 ping {nodes[0].name} docker0", nodes[-1].name, as_student(f"ping -c 3 {ip}"),
-              lambda r: judge_ping(r, ip))
+              lambda r: network.judge_ping(r, ip, nodes[0].name))
     # read ahead with everything else, this may predate the nodes' registering: when the nodes
     # group saw them Ready (it waits), ask again until the student's kubectl sees it too
     report = getattr(c, "report", None)
     ready = report is not None and any(r.check == "kubectl get nodes" and r.group == "nodes" and r.passed
                                        for r in report.results)
     c.run(GROUP, "4 kubectl get nodes", master, as_student("kubectl get nodes"),
-          lambda r: judge_get_nodes(r, lab), timeout=kube.READY_TIMEOUT if ready else 0)
+          lambda r: kube.judge_nodes_ready(r, lab), timeout=kube.READY_TIMEOUT if ready else 0)
