@@ -89,7 +89,7 @@ class Checker:
                 break
             if polls == 0 or int(waited) // 30 != int(waited + interval) // 30:
                 # the user sees the wait, and what it waits for, every 30 s
-                ui.info(f"  waiting for {check} on {node} ({detail}): {waited:.0f}s of {timeout}s")
+                ui.info(f"  waiting for {check} on {node} ({detail}): {waited:.0f}s of {timeout:.0f}s")
             time.sleep(interval)
             polls += 1
         if timeout and time.monotonic() - start >= interval:

@@ -669,6 +669,15 @@ class TestPolling:
         assert "k8s-node1 NotReady" in waits[0] and "0s of 180s" in waits[0]
         assert re.fullmatch(r"kubectl get nodes on k8s-master: passed after 3[6-9]s", said[-1].strip())
 
+    def test_a_wait_left_of_a_shared_deadline_is_shown_in_whole_seconds(self, lab, monkeypatch):
+        # the pods check hands each pod what is left of one deadline: 179.99999... s, seen in a real run
+        said = []
+        monkeypatch.setattr(runner.ui, "info", said.append)
+        monkeypatch.setattr(kube, "READY_TIMEOUT", 179.99999425100032)
+        self.verify_nodes(lab, monkeypatch, not_ready=2)
+        waits = [s for s in said if s.lstrip().startswith("waiting for kubectl get nodes on k8s-master")]
+        assert waits and waits[0].endswith(": 0s of 180s"), said
+
 
 class TestReachabilityRetries:
     """The etcd and apiserver reachability probes are tried again for etcd.REACH_WAIT s: one
