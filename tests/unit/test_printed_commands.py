@@ -7,6 +7,8 @@ as it really printed (captured the same way, on the same VMs, before the fix).
 """
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,53 @@ def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, 
     printed.checks(lab, checker)
     last = report.results[-1]
     assert (last.group, last.check, last.passed) == ("commands", "4 kubectl get nodes", True), last
+
+
+LINES = ["echo printed; echo warned >&2", "exit 3", "printf '\\xe2\\x97\\x8f flanneld.service\\n'",
+         "cd /proc/self/ && ls -d fd # a comment", "cat /nonexistent/k8s-lab", "echo $HOME $0"]
+
+
+def local_host(tmp_path, name="k8s-master"):
+    from invoke import Context
+    from types import SimpleNamespace
+    from k8slab.remote import Host
+    return Host(SimpleNamespace(name=name, ip="192.168.0.15"), Context(), tmp_path / f"{name}.log", become=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="`su -` to root without a password needs root")
+def test_lines_read_in_one_login_shell_answer_as_each_typed_alone(tmp_path):
+    """Read ahead, a node's typed lines share one `su -` (real, on this machine: a login shell
+    costs 1-2 s on an emulated node). Each must come back as if typed on its own."""
+    host = local_host(tmp_path)
+    commands = [printed.as_student(line) for line in LINES]
+    alone = {c: host.run(c, check=False) for c in commands}
+    together = printed.split_session(commands, host.run(printed.session(commands), check=False))
+    assert {c: (r.exited, r.stdout, r.stderr) for c, r in together.items()} == \
+        {c: (r.exited, r.stdout, r.stderr) for c, r in alone.items()}
+    assert together[commands[1]].exited == 3 and together[commands[5]].stdout == "/root -bash\n"
+
+
+def test_a_session_cut_off_answers_only_the_lines_it_finished():
+    commands = [printed.as_student(line) for line in ("echo a", "echo b", "sleep 100")]
+    marks = "".join(f"{printed.SESSION_MARK} 0 {base64.b64encode(x).decode()}. .\n" for x in (b"a\n", b"b\n"))
+    got = printed.split_session(commands, res("Last login: today\n" + marks))
+    assert {c: r.stdout for c, r in got.items()} == {commands[0]: "a\n", commands[1]: "b\n"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="`su -` to root without a password needs root")
+def test_read_ahead_sends_a_nodes_typed_lines_as_one_command(lab, tmp_path):
+    from k8slab.checks import runner
+    host = local_host(tmp_path)
+    sent = []
+    run_many = host.run_many
+    host.run_many = lambda cmds, **kw: (sent.append(list(cmds)), run_many(cmds, **kw))[1]
+
+    def typed(lab, c):
+        for line in LINES:
+            c.run("commands", line, "k8s-master", printed.as_student(line), lambda r: (r.ok, r.stdout, ""))
+        c.run("base", "uname", "k8s-master", "uname -s", lambda r: (r.ok, r.stdout, ""))
+    read = runner.read_ahead(lab, {"k8s-master": host}, [("commands", typed)])
+    assert len(sent) == 1 and sent[0][0] == "uname -s" and sent[0][1].startswith("su - -c 'd=$(mktemp -d)")
+    assert len(sent[0]) == 2
+    assert read["k8s-master"][printed.as_student(LINES[0])].stdout == "printed\n"
+    assert read["k8s-master"][printed.as_student(LINES[1])].exited == 3
