@@ -52,6 +52,7 @@ class _Run:
         self.steps = {n.name: {s: playbook.steps(s, lab, n, self.facts[n.name]) for s in stages}
                       for n in lab.nodes}
         self.read = {n.name: {} for n in lab.nodes}   # node -> id(step) -> Result
+        self.seen = {n.name: {} for n in lab.nodes}   # node -> command -> Result, the same reads
         # every systemd unit a node's steps ask about: their probes ask for all at once
         self.units = {n.name: tuple(dict.fromkeys(u for s in stages for step in self.steps[n.name][s]
                                                   for u in step.units)) for n in lab.nodes}
@@ -72,6 +73,7 @@ class _Run:
         results = dict(zip(commands, host.run_many(commands)))
         self.facts[node.name].current = node_facts.from_result(host, results[node_facts.ADDRESSES])
         self.read[node.name] = {id(step): results[cmd] for step, cmd in probing if results[cmd].answered}
+        self.seen[node.name] = {c: r for c, r in results.items() if r.answered}
 
     def fact(self, node, step):
         return self.read[node.name].get(id(step)) if self.fresh else None
@@ -120,9 +122,11 @@ def _print_dry_run(results):
 
 
 def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None,
-              after_stage: Callable = None) -> list[StepResult]:
+              after_stage: Callable = None, seen: dict = None) -> list[StepResult]:
     """Apply (or with dry_run, show) the playbook's stages; returns every step's result.
-    after_stage(stage, changed): called once a stage is applied everywhere (up's checkpoints)."""
+    after_stage(stage, changed): called once a stage is applied everywhere (up's checkpoints).
+    seen: filled with node -> command -> Result of the one batch per node when the run changed
+    nothing, so still true (up's verify reads none of those again)."""
     run = _Run(lab, stages, playbook, dry_run)   # the steps are built before anything runs
     owned = conns is None   # connections handed in are the caller's to close
     conns = conns or open_connections(lab, Vagrant(lab))
@@ -156,6 +160,8 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
         for c in conns.values() if owned else ():
             c.close()
     _save_report(lab, everything, dry_run)
+    if seen is not None and run.fresh and not dry_run:
+        seen.update(run.seen)
     changed = sum(r.result in ("changed", "would change") for r in everything)
     verb = "would change" if dry_run else "changed"
     ui.info(f"provision: {len(everything)} steps, {changed} {verb}, "

@@ -55,14 +55,6 @@ def shown(command: str) -> str:
     return f"{first} (+{rest.count(chr(10)) + 1} lines)" if rest else command
 
 
-def http_get(ip, port, path) -> str:
-    """A plain HTTP GET with bash alone (no curl on minimal boxes), 5 s at most; prints the raw
-    answer, headers and all."""
-    inner = (f"exec 3<>/dev/tcp/{ip}/{port} && "
-             f"printf 'GET {path} HTTP/1.0\\r\\nHost: {ip}\\r\\n\\r\\n' >&3 && cat <&3")
-    return f"timeout 5 bash -c {shlex.quote(inner)}"
-
-
 class Host:
     def __init__(self, node, conn, log_path: Path, become: bool = True):
         self.node = node

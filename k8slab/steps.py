@@ -19,7 +19,8 @@ from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from .errors import CommandError
-from .remote import http_get, read_command
+from .facts import http, units as unit_facts
+from .remote import read_command
 from .tutorial import PENDING_RESTART as PENDING, etcdctl
 
 WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
@@ -119,26 +120,6 @@ ENABLED = ("enabled", "enabled-runtime")    # what `systemctl disable` undoes
 STOPPED = ("inactive", "failed")
 
 
-def _service_probe(units) -> str:
-    # One systemctl for every unit the node's steps ask about (the runner passes them all in the
-    # Context, so the probe is the same string for each ServiceStep and is read once); the
-    # pending restart marks by a glob, without starting `ls`.
-    return (f"systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState {' '.join(units)}; "
-            f"echo --; for f in {PENDING}/*; do [ -e \"$f\" ] && echo \"${{f##*/}}\"; done; true")
-
-
-def _service_facts(out: str, units) -> tuple[dict, set]:
-    """Each unit's (load, active, enabled) state and the pending restart marks, from
-    _service_probe. `systemctl show` prints one block of properties per unit, in the order asked."""
-    shown, pending = (re.split(r"^--$", out, maxsplit=1, flags=re.M) + [""])[:2]
-    blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-              for block in shown.split("\n\n") if block.strip()]
-    if len(blocks) != len(units) or not all("LoadState" in b for b in blocks):
-        raise ValueError(f"systemctl show printed {len(blocks)} units' states for {len(units)}")
-    return ({u: (b.get("LoadState", ""), b.get("ActiveState", ""), b.get("UnitFileState", ""))
-             for u, b in zip(units, blocks)}, set(pending.split()))
-
-
 class ServiceStep(Step):
     """Services running and enabled, restarted when a file they read changed.
 
@@ -157,12 +138,12 @@ class ServiceStep(Step):
         return ctx.units or self.services
 
     def probe(self, ctx):
-        return _service_probe(self._units(ctx))
+        return unit_facts.show(self._units(ctx), PENDING)
 
     def plan(self, host, ctx, fact=None):
         r = self._probe(host, ctx, fact)
         try:
-            states, pending = _service_facts(r.stdout, self._units(ctx))
+            states, pending = unit_facts.parse_show(r.stdout, self._units(ctx))
         except ValueError:
             raise host.error(self.probe(ctx), r)
         if self.off:
@@ -286,15 +267,14 @@ class ShellStep(Step):
 
 
 def etcd_v2_value(r) -> tuple[bool, Optional[str]]:
-    """(etcd answered, the key's value or None when unset) from http_get of /v2/keys/KEY."""
-    head, _, body = r.stdout.partition("\r\n\r\n")
-    status = head.split(" ", 2)[1] if r.ok and head.startswith("HTTP/") else ""
-    if status == "200":
+    """(etcd answered, the key's value or None when unset) from http.get of /v2/keys/KEY."""
+    answer = http.parse(r)
+    if answer.status == 200:
         try:
-            return True, json.loads(body)["node"]["value"]
+            return True, json.loads(answer.body)["node"]["value"]
         except (ValueError, KeyError, TypeError):
             return False, None
-    return status == "404", None
+    return answer.status == 404, None
 
 
 class EtcdKeyStep(Step):
@@ -315,7 +295,7 @@ class EtcdKeyStep(Step):
 
     def probe(self, ctx):
         url = urlsplit(self.endpoint)
-        return http_get(url.hostname, url.port, f"/v2/keys{self.key}")
+        return http.get(url.hostname, url.port, f"/v2/keys{self.key}")
 
     def plan(self, host, ctx, fact=None):
         answered, current = etcd_v2_value(self._probe(host, ctx, fact))

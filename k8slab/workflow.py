@@ -121,7 +121,9 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
                 if late:
                     hosts = hosts_for(copy, conns)
                     night.step_clocks({n: hosts[n] for n in late}, "resume/clock")
-                provisioning.provision(copy, todo, playbook, conns=conns, after_stage=keep)
+                # what provisioning read, when it changed nothing, verify need not read again
+                seen: dict = {}
+                provisioning.provision(copy, todo, playbook, conns=conns, after_stage=keep, seen=seen)
                 if lab.gateway is not None:
                     gateway_service.install(lab, copy, conns)
                 if not verify:
@@ -129,7 +131,7 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
                 # every machine is up and provisioning reached each one: asking Vagrant for
                 # their states again would only cost another `vagrant status`
                 return runner.verify(copy, vm_states={n.name: "running" for n in copy.nodes},
-                                     conns=conns, with_pods=with_pods)
+                                     conns=conns, with_pods=with_pods, seen=seen)
             finally:
                 for c in conns.values():
                     c.close()

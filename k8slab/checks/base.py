@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shlex
 
+from ..facts.addresses import ADDRESSES
 from . import parse
 from .network import judge_active, unit_states
 
@@ -56,7 +57,7 @@ def checks(lab, c):
     names = [name for _, name in lab.hosts_entries]
     time_service = lab.platform_info.time_service
     for node in lab.nodes:
-        c.run("base", "private ip", node.name, "ip -4 -o addr show",
+        c.run("base", "private ip", node.name, ADDRESSES,
               lambda r, n=node: judge_private_ip(r, n))
         c.run("base", "lab names resolve", node.name, resolve_command(names),
               lambda r: judge_names(r, lab))

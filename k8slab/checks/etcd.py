@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from .. import tutorial
-from ..remote import http_get
+from ..facts import http
 from . import parse
 
 NOT_RUNNING = ("etcd does not answer on the master: is it running? "
@@ -61,7 +61,7 @@ def judge_flannel_key(result, lab):
 
 
 def judge_reachable(result, lab, node):
-    if result.ok and '"etcdserver"' in result.stdout:
+    if '"etcdserver"' in http.parse(result).body:
         return True, f"answers at {lab.etcd_url}", ""
     return False, f"no answer from {lab.etcd_url}", \
         (f"from {node}: etcd must listen on {lab.etcd.ip} (ETCD_LISTEN_CLIENT_URLS includes "
@@ -82,5 +82,5 @@ def checks(lab, c):
     c.run("etcd", "flannel network key", master, etcdctl + f"get {tutorial.flannel_key(lab.cluster.flannel_prefix)}",
           lambda r: judge_flannel_key(r, lab))
     for node in lab.nodes:
-        c.run("etcd", "etcd reachable", node.name, http_get(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
+        c.run("etcd", "etcd reachable", node.name, http.get(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
               lambda r, n=node.name: judge_reachable(r, lab, n), timeout=REACH_WAIT)

@@ -6,7 +6,7 @@ import shlex
 
 from .. import tutorial
 from . import parse
-from ..remote import http_get
+from ..facts import http
 from .etcd import REACH_WAIT
 from .network import judge_active, unit_states
 
@@ -16,8 +16,8 @@ READY_TIMEOUT = 180  # seconds: kubelets register a while after they start
 
 
 def judge_apiserver(result, lab, node):
-    body = result.stdout.replace("\r\n", "\n").partition("\n\n")[2].strip()
-    if result.ok and body == "ok":
+    answer = http.parse(result)
+    if answer.status == 200 and answer.body.strip() == "ok":
         return True, f"{lab.apiserver_url}/healthz ok", ""
     return False, f"no healthy answer from {lab.apiserver_url}/healthz", \
         (f"from {node}: kube-apiserver must run on {lab.master.name} with "
@@ -86,7 +86,7 @@ def master_checks(lab, c):
                                  units))
     for node in lab.nodes:
         c.run("master", "apiserver reachable", node.name,
-              http_get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
+              http.get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
               lambda r, n=node.name: judge_apiserver(r, lab, n), timeout=REACH_WAIT)
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .. import tutorial
+from ..facts import units as unit_facts
+from ..facts.addresses import ADDRESSES
 from . import parse
 
 FLANNELD_DOWN = ("flanneld is not active on {node}: it hangs or fails while etcd is unreachable "
@@ -19,7 +21,7 @@ def unit_states(lab, node) -> tuple[str, list]:
     if node.has("node"):
         units += tutorial.NODE_SERVICES
     units = list(dict.fromkeys(units))
-    return f"systemctl is-active {' '.join(units)}", units
+    return unit_facts.is_active(units), units
 
 
 def judge_active(result, services, hint, asked=None):
@@ -113,14 +115,14 @@ def checks(lab, c):
         c.run("network", "flannel lease", node.name, f"cat {tutorial.FLANNEL_SUBNET_ENV}",
               lambda r, n=node.name: judge_lease(r, lab, n, leases))
         if node.name in leases:
-            c.run("network", "flannel0 address", node.name, "ip -4 -o addr show",
+            c.run("network", "flannel0 address", node.name, ADDRESSES,
                   lambda r, lease=leases[node.name]: judge_flannel0(r, lease))
             c.run("network", "flannel0 up", node.name,
                   ["ip -o link show dev flannel0", f"ip -4 route show exact {lab.cluster.flannel_network}"],
                   lambda link, route, lease=leases[node.name]: judge_flannel0_up(link, route, lease))
         if node.has("node") and node.name in leases:
             c.run("network", "docker0 on the lease", node.name,
-                  [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", "ip -4 -o addr show"],
+                  [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", ADDRESSES],
                   judge_docker0)
     ok, detail, why = judge_leases_differ(leases)
     c.record("network", "leases differ", "all", ok, detail, why)

@@ -3,8 +3,8 @@
 Each raises ValueError with the offending text when it cannot read its input (the checks
 runner reports that as evidence). Formats are those of the tutorial's tools (etcdctl v2
 `member list` / `cluster-health`, flannel's /run/flannel/subnet.env and mk-docker-opts.sh's
-/run/flannel/docker, iproute2 `ip -4 addr show`, iputils `ping`, `kubectl get nodes` as a table
-and `-o json`, `systemctl is-active` and `status`, glibc `getent ahostsv4`, net-tools `ifconfig`
+/run/flannel/docker, iputils `ping`, `kubectl get nodes` as a table
+and `-o json`, `systemctl status`, glibc `getent ahostsv4`, net-tools `ifconfig`
 and `netstat`, kubectl's pods and events as JSON); tests/captured/ holds real
 outputs of each.
 """
@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Dict, List, Optional
 
+# the node's generic facts have their parsers in k8slab.facts; the judges read them here too
+from ..facts.addresses import parse_ip_addr
+from ..facts.text import excerpt as _excerpt, lines as _lines
+from ..facts.units import parse_is_active
+
 __all__ = [
     "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
     "parse_member_list", "parse_cluster_health", "parse_env", "parse_subnet_env", "parse_docker_opts",
@@ -23,15 +28,6 @@ __all__ = [
     "GETENT_MARKER", "parse_getent_ahosts", "Ifconfig", "Socket", "Pod", "parse_ifconfig",
     "parse_netstat", "parse_systemctl_status", "parse_kubectl_pods_json", "parse_kubectl_events_json",
 ]
-
-
-def _lines(text: str) -> List[str]:
-    return [l.strip() for l in (text or "").splitlines() if l.strip()]
-
-
-def _excerpt(text: str, limit: int = 300) -> str:
-    text = (text or "").strip()
-    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _bool(value: str, what: str) -> bool:
@@ -258,54 +254,6 @@ def parse_docker_opts(text: str) -> DockerOpts:
                       options=options, env=env)
 
 
-# --- ip addr ---------------------------------------------------------------------------------
-
-_IF_HEADER = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)(?:@\S+)?:\s+<")
-_IF_ONELINE = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)(?:@\S+)?:?\s+(?P<family>inet6?)\s+(?P<rest>.*)$")
-_INET = re.compile(r"^inet\s+(?P<rest>.*)$")
-
-
-def _inet(rest: str) -> IPv4Interface:
-    fields = rest.replace("\\", " ").split()
-    addr = fields[0]
-    if "/" not in addr:                       # `inet 10.0.0.1 peer 10.0.0.2/32`
-        addr += "/32"
-    return IPv4Interface(addr)
-
-
-def parse_ip_addr(text: str) -> Dict[str, List[IPv4Interface]]:
-    """`ip -4 -o addr show` (one line per address) or `ip -4 addr show` (interface header
-    lines, then `inet A/P ...` lines): {interface: [addresses in order]}. IPv6 is skipped."""
-    result: Dict[str, List[IPv4Interface]] = {}
-    current = None
-    for raw in (text or "").splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        try:
-            m = _IF_HEADER.match(line)
-            if m:
-                current = m.group("name")
-                result.setdefault(current, [])
-                continue
-            m = _IF_ONELINE.match(line)
-            if m:
-                current = None
-                if m.group("family") == "inet":
-                    result.setdefault(m.group("name"), []).append(_inet(m.group("rest")))
-                continue
-            m = _INET.match(line)
-            if m and current is not None:
-                result[current].append(_inet(m.group("rest")))
-                continue
-        except ValueError as e:
-            raise ValueError(f"ip addr: {line!r}: {e}") from None
-        if current is not None and (line.startswith(("valid_lft", "inet6", "link/", "altname"))):
-            continue
-        raise ValueError(f"not `ip addr show` output: {line!r} (in {_excerpt(text)})")
-    return result
-
-
 # --- ping ------------------------------------------------------------------------------------
 
 @dataclass
@@ -447,22 +395,6 @@ def parse_getent_ahosts(text: str) -> Dict[str, List[str]]:
     if not result:
         raise ValueError(f"no `{GETENT_MARKER} NAME` line in {_excerpt(text)}")
     return result
-
-
-# --- systemctl -------------------------------------------------------------------------------
-
-UNIT_STATES = {"active", "inactive", "failed", "activating", "deactivating", "reloading",
-               "unknown", "maintenance", "refreshing"}
-
-
-def parse_is_active(text: str, units: List[str]) -> Dict[str, str]:
-    """`systemctl is-active u1 u2 ...`: one state per line, in the units' order."""
-    units = list(units)
-    states = _lines(text)
-    if len(states) != len(units) or any(s not in UNIT_STATES for s in states):
-        raise ValueError(f"systemctl is-active {' '.join(units)}: expected {len(units)} "
-                         f"state line(s), got {_excerpt(text)}")
-    return dict(zip(units, states))
 
 
 # --- net-tools (the tutorial's own commands) -------------------------------------------------

@@ -137,11 +137,12 @@ class _Reader:
 READ_ROUNDS = 3   # a healthy lab needs 2: everything, then the pings between the leases read
 
 
-def read_ahead(lab, hosts, groups) -> dict:
+def read_ahead(lab, hosts, groups, seen=None) -> dict:
     """node -> command -> Result for what the groups' checks will run, read in rounds: each
     round asks every node at once, one round trip each, for what the checks asked and was not
-    read yet (see _Reader). What is still missing after the last round is asked when checked."""
-    read: dict = {}
+    read yet (see _Reader). What is still missing after the last round is asked when checked.
+    seen: what was read already in this run (node -> command -> Result), not asked again."""
+    read: dict = {node: dict(results) for node, results in (seen or {}).items()}
 
     def one(node, commands):
         host = hosts[node]
@@ -187,9 +188,9 @@ def nothing_to_check(lab, vm_states, groups) -> str:
     return ""
 
 
-def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False) -> Verdict:
+def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False, seen=None) -> Verdict:
     """Run the checks of the applied (or the given) stages, and with with_pods the pods check
-    (pods.py) after them; the Verdict is the exit code."""
+    (pods.py) after them; the Verdict is the exit code. seen: read_ahead's."""
     applied = state.applied_stages(lab)
     groups = groups_for(applied, stages)
     if with_pods and "start" not in applied:
@@ -206,7 +207,7 @@ def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False) -> Ver
     ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}"
             + (f", {pods.GROUP}" if with_pods else ""))
     try:
-        checker = Checker(lab, hosts, report, read_ahead(lab, hosts, groups))
+        checker = Checker(lab, hosts, report, read_ahead(lab, hosts, groups, seen))
         for _, checks in groups:
             checks(lab, checker)
         if with_pods:   # never read ahead: it creates pods and waits for them

@@ -207,8 +207,8 @@ class TestFlannelKey:
 
 
 class TestReachable:
-    # `http_get` prints the raw HTTP answer; the refused form was produced with bash on this machine
-    CMD = etcd.http_get("192.168.0.15", 2379, "/version")
+    # `http.get` prints the raw HTTP answer; the refused form was produced with bash on this machine
+    CMD = etcd.http.get("192.168.0.15", 2379, "/version")
     OK = ('HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nDate: Mon, 09 Jan 2017 08:00:00 GMT\r\n'
           'Content-Length: 45\r\n\r\n{"etcdserver":"3.3.11","etcdcluster":"3.3.0"}')
     REFUSED = "bash: connect: Connection refused\nbash: /dev/tcp/192.168.0.15/2379: Connection refused\n"
@@ -334,7 +334,7 @@ class TestFlannel0:
     """flannel0 10.255.3.0/16 in the captured namespace (the real device is a tun with a /16)."""
 
     def test_in_the_lease(self):
-        ok, detail, hint = network.judge_flannel0(res("ip -4 -o addr show", 0, IP_NODE), lease_of(NODE_LEASE))
+        ok, detail, hint = network.judge_flannel0(res("ip -o -4 addr show", 0, IP_NODE), lease_of(NODE_LEASE))
         assert (ok, detail, hint) == (True, "flannel0 10.255.3.0/16", "")
 
     def test_the_long_format_reads_the_same(self):
@@ -343,18 +343,18 @@ class TestFlannel0:
         assert ok and detail == "flannel0 10.255.3.0/16"
 
     def test_outside_the_lease(self):
-        ok, detail, hint = network.judge_flannel0(res("ip -4 -o addr show", 0, IP_NODE), lease_of(TUTORIAL_LEASE))
+        ok, detail, hint = network.judge_flannel0(res("ip -o -4 addr show", 0, IP_NODE), lease_of(TUTORIAL_LEASE))
         assert not ok and detail == "flannel0 has 10.255.3.0/16, lease 10.255.21.1/24"
         assert "journalctl -u flanneld" in hint
 
     def test_missing(self):
-        ok, detail, _ = network.judge_flannel0(res("ip -4 -o addr show", 0, cap("ip-4-o-addr-host.txt")),
+        ok, detail, _ = network.judge_flannel0(res("ip -o -4 addr show", 0, cap("ip-4-o-addr-host.txt")),
                                                lease_of(NODE_LEASE))
         assert not ok and detail == "flannel0 has no address, lease 10.255.3.1/24"
 
 
 class TestDocker0:
-    ADDR = "ip -4 -o addr show"
+    ADDR = "ip -o -4 addr show"
 
     def test_on_the_lease(self):
         ok, detail, hint = network.judge_docker0(res("cat /run/flannel/docker", 0, NODE_DOCKER),
@@ -501,7 +501,7 @@ class TestServicesActive:
 
 
 class TestApiserver:
-    CMD = etcd.http_get("192.168.0.15", 8080, "/healthz")
+    CMD = etcd.http.get("192.168.0.15", 8080, "/healthz")
     OK = ("HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nDate: Mon, 09 Jan 2017 08:00:00 GMT\r\n"
           "Content-Length: 2\r\n\r\nok")
     ERROR = ("HTTP/1.0 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"

@@ -207,11 +207,11 @@ def test_several_commands_feed_one_judge_and_all_are_evidence(lab, clock):
     host = CannedHost((0, 'DOCKER_OPT_BIP="--bip=10.255.3.1/24"\n', ""),
                       (0, "5: docker0    inet 172.17.0.1/16 scope global docker0\n", ""))
     r = checker(lab, host).run("network", "docker0 on the lease", "k8s-node1",
-                               ["cat /run/flannel/docker", "ip -4 -o addr show"], network.judge_docker0)
+                               ["cat /run/flannel/docker", "ip -o -4 addr show"], network.judge_docker0)
     assert not r.passed and r.detail == "docker0 has 172.17.0.1/16, the lease wants 10.255.3.1/24"
-    assert host.commands == ["cat /run/flannel/docker", "ip -4 -o addr show"]
+    assert host.commands == ["cat /run/flannel/docker", "ip -o -4 addr show"]
     assert r.evidence.split("\n(exit 0)\n")[0].startswith("$ cat /run/flannel/docker\nDOCKER_OPT_BIP")
-    assert "$ ip -4 -o addr show\n5: docker0" in r.evidence
+    assert "$ ip -o -4 addr show\n5: docker0" in r.evidence
 
 
 def test_a_judge_raising_value_error_is_an_unexpected_output_failure(lab, clock):

@@ -12,7 +12,8 @@ from invoke import Context as Local
 
 from k8slab.errors import CommandError
 from k8slab.remote import Host, Result
-from k8slab.steps import Context, ServiceStep, _service_probe
+from k8slab.facts.units import show
+from k8slab.steps import PENDING, Context, ServiceStep
 from k8slab.tutorial import PENDING_RESTART as PENDING
 
 SHOWN = (Path(__file__).resolve().parents[1] / "captured" / "systemctl-show-master.txt").read_text()
@@ -20,7 +21,7 @@ UNITS = ("etcd", "kube-apiserver", "kubelet", "docker", "firewalld", "systemd-ti
 
 
 def fact(pending=""):
-    return Result(_service_probe(UNITS), 0, SHOWN + "--\n" + pending, "")
+    return Result(show(UNITS, PENDING), 0, SHOWN + "--\n" + pending, "")
 
 
 def test_each_step_picks_its_units_out_of_the_one_read():
@@ -72,6 +73,6 @@ def test_a_unit_to_start_that_is_not_installed_fails_naming_it(tmp_path):
 def test_no_states_at_all_is_an_error_even_for_one_unit(tmp_path):
     # systemctl failing (no bus) prints nothing on stdout: that is not "inactive"
     host = Host(SimpleNamespace(name="k8s-master"), Local(), tmp_path / "log", become=False)
-    broken = Result(_service_probe(["etcd"]), 1, "--\n", "Failed to connect to bus")
+    broken = Result(show(["etcd"], PENDING), 1, "--\n", "Failed to connect to bus")
     with pytest.raises(CommandError):
         ServiceStep(["etcd"]).plan(host, Context(units=("etcd",)), broken)

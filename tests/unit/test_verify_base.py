@@ -85,12 +85,12 @@ def test_an_alias_on_another_ip_fails(lab):
 
 def test_private_ip_on_eth1(lab):
     # the capture laid out like k8s-node1: 192.168.0.16/24 on eth1 (tests/captured/README.md)
-    r = Result("ip -4 -o addr show", 0, cap("ip-4-o-addr-node.txt"), "")
+    r = Result("ip -o -4 addr show", 0, cap("ip-4-o-addr-node.txt"), "")
     assert base.judge_private_ip(r, lab.node("k8s-node1")) == (True, "192.168.0.16 on eth1", "")
 
 
 def test_private_ip_missing(lab):
-    r = Result("ip -4 -o addr show", 0, cap("ip-4-o-addr-node.txt"), "")
+    r = Result("ip -o -4 addr show", 0, cap("ip-4-o-addr-node.txt"), "")
     ok, detail, hint = base.judge_private_ip(r, lab.node("k8s-master"))
     assert not ok and detail == "192.168.0.15 is on no interface" and "`invoke up`" in hint
 
@@ -134,7 +134,7 @@ def test_every_node_gets_each_base_check_in_one_command(lab):
     states = {n.name: network.unit_states(lab, n)[0] for n in lab.nodes}
     assert states["k8s-node1"].startswith("systemctl is-active firewalld ntpd flanneld")
     assert {(g, check, node, cmd) for g, check, node, cmd in c.runs} == {
-        *{("base", "private ip", n, "ip -4 -o addr show") for n in states},
+        *{("base", "private ip", n, "ip -o -4 addr show") for n in states},
         *{("base", "lab names resolve", n, COMMAND) for n in states},
         *{("base", "firewall off", n, cmd) for n, cmd in states.items()},
         *{("base", "time sync", n, cmd) for n, cmd in states.items()}}

@@ -130,7 +130,7 @@ def _answer(node_ip, getent):
     def run(command, timeout):
         if "getent ahostsv4" in command:
             return 0, getent, ""
-        if "ip -4 -o addr show" in command:
+        if "ip -o -4 addr show" in command:
             return 0, ip_addr, ""
         if "systemctl is-active" in command:
             return 3, is_active(command, {"firewalld": "inactive"}), ""

@@ -1,5 +1,6 @@
-"""What the steps need to know about a node, read from it with the steps' own reads (one round
-trip) before any step is planned.
+"""Facts: what is read from a node, each kind declared once as a command and its parser
+(addresses.py, units.py, http.py), and here what the steps need to know about a node, read
+with the steps' own reads (one round trip) before any step is planned.
 
 Steps get these facts, never the host, so a FileStep's transform stays a pure function of the
 file's text, and a playbook's steps can be built for any lab with given facts (tests do).
@@ -11,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .checks.parse import parse_ip_addr
-from .errors import CommandError, LabError
-from .remote import TAIL
-
-ADDRESSES = "ip -o -4 addr show"
+from ..errors import CommandError, LabError
+from ..remote import TAIL
+from .addresses import ADDRESSES, holder
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,6 @@ class Facts:
         return value
 
 
-def private_iface(addresses: str, ip) -> str:
-    """The interface holding ip in `ip -o -4 addr show` output; "" when none does."""
-    for iface, addrs in parse_ip_addr(addresses).items():
-        if any(str(a.ip) == str(ip) for a in addrs):
-            return iface
-    return ""
-
-
 def gather(host) -> Facts:
     """The node's facts, from one command on it; what cannot be read is recorded, not raised."""
     return from_result(host, host.run(ADDRESSES, check=False))
@@ -54,7 +45,7 @@ def gather(host) -> Facts:
 def from_result(host, result) -> Facts:
     """The facts from ADDRESSES' Result (run alone, or in the node's batch)."""
     try:
-        iface = private_iface(result.stdout, host.node.ip) if result.ok else ""
+        iface = holder(result.stdout, host.node.ip) if result.ok else ""
     except ValueError:  # output ip never prints: the evidence below shows it
         iface = ""
     if iface:
