@@ -12,9 +12,9 @@ from __future__ import annotations
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from .errors import CommandError, LabError
+from .vagrant import machine_ids
 
 # vagrant-libvirt's default connection, which the rendered Vagrantfile keeps.
 URI = "qemu:///system"
@@ -38,13 +38,8 @@ def virsh(*args, check: bool = True, timeout: int = TIMEOUT) -> subprocess.Compl
 
 def domains(lab) -> dict:
     """node -> the libvirt domain's UUID, for the nodes whose VM Vagrant created."""
-    machines = Path(lab.workdir) / ".vagrant" / "machines"
-    out = {}
-    for n in lab.nodes:
-        f = machines / n.name / "libvirt" / "id"
-        if f.exists() and f.read_text().strip():
-            out[n.name] = f.read_text().strip()
-    return out
+    ids = machine_ids(lab, "libvirt")
+    return {n.name: ids[n.name] for n in lab.nodes if n.name in ids}
 
 
 def each(doms: dict, fn) -> dict:

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 from collections import deque
+from pathlib import Path
 from typing import Callable, Optional
 
 import vagrant as python_vagrant
@@ -21,6 +22,21 @@ from .workdir import ensure_workdir
 # "==> k8s-master: Creating domain with the following settings..."
 _EVENT = re.compile(r"^==> (?P<node>[\w.-]+): (?P<message>.*)$")
 TAIL = 15
+
+
+def machine_ids(lab, provider: Optional[str] = None) -> dict[str, str]:
+    """Machine name -> the id Vagrant recorded for it (libvirt: the domain's UUID), read from
+    .vagrant/machines/<name>/<provider>/id without starting Vagrant (which takes seconds);
+    provider None: any provider. Every machine of the lab folder, also one whose node the lab
+    file no longer has. A machine never created or destroyed has no id: Vagrant deletes the
+    file, and reads an empty one as none."""
+    machines = Path(lab.workdir) / ".vagrant" / "machines"
+    ids = {}
+    for f in sorted(machines.glob(f"*/{provider or '*'}/id")):
+        text = f.read_text().strip()
+        if text:
+            ids[f.parent.parent.name] = text
+    return ids
 
 
 def vagrant_env() -> dict:
@@ -101,5 +117,4 @@ class Vagrant:
 
     def created(self) -> bool:
         """Whether Vagrant has ever created a machine here, without starting Vagrant."""
-        machines = self.root / ".vagrant" / "machines"
-        return any(p.name == "id" for p in machines.glob("*/*/id")) if machines.exists() else False
+        return bool(machine_ids(self.lab))

@@ -34,16 +34,19 @@ def judge_active(result, services, hint, asked=None):
 
 
 def judge_lease(result, lab, node, leases):
+    """The lease flanneld wrote; passed, its subnet is also the check's data (`invoke status`
+    shows it)."""
     if not result.ok:
-        return False, f"{tutorial.FLANNEL_SUBNET_ENV} is missing", \
-            FLANNELD_DOWN.format(node=node, etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
+        return (False, f"{tutorial.FLANNEL_SUBNET_ENV} is missing",
+                FLANNELD_DOWN.format(node=node, etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix), {})
     lease = parse.parse_subnet_env(result.stdout)
     network = lab.cluster.flannel_network
     if lease.network != network or not lease.subnet.network.subnet_of(network):
-        return False, f"lease {lease.subnet} (network {lease.network}) is outside {network}", \
-            "the flannel key in etcd holds another network: run `invoke provision --until etcd`, then restart flanneld"
+        return (False, f"lease {lease.subnet} (network {lease.network}) is outside {network}",
+                "the flannel key in etcd holds another network: run `invoke provision --until etcd`, "
+                "then restart flanneld", {})
     leases[node] = lease
-    return True, f"lease {lease.subnet}, MTU {lease.mtu}", ""
+    return True, f"lease {lease.subnet}, MTU {lease.mtu}", "", {"lease": str(lease.subnet)}
 
 
 def judge_leases_differ(leases):

@@ -20,6 +20,9 @@ class CheckResult:
     detail: str           # one line: what was found
     evidence: str = ""    # the command(s) and their output, for failures
     hint: str = ""        # the likely cause, for failures
+    # what the check found, as data for other readers (`invoke status`: the flannel lease), so
+    # none of them parses the detail line
+    data: dict = field(default_factory=dict)
 
 
 @dataclass

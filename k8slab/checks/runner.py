@@ -61,7 +61,8 @@ class Checker:
         self.read = read or {}   # node -> command -> Result, read ahead in one round trip
 
     def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
-        """Run commands on node (a list, or a str for one), then judge(*results) -> (ok, detail, hint).
+        """Run commands on node (a list, or a str for one), then judge(*results) -> (ok, detail,
+        hint), or (ok, detail, hint, data) from a judge whose finding others read (report.py).
 
         With a timeout, repeat until the judge passes or the time is up (nodes take a while to
         register); the duration recorded is how long it took. With on, the commands run on that
@@ -79,11 +80,11 @@ class Checker:
                 ahead = self.read.get(node, {}) if polls == 0 else {}
                 results = [ahead.get(c) or host.run(c, check=False) for c in cmds]
                 evidence = [f"$ {r.command}\n{r.output}\n(exit {r.exited})" for r in results]
-                passed, detail, hint = judge(*results)
+                passed, detail, hint, data = _four(judge(*results))
             except CommandError as e:
-                passed, detail, hint = False, f"could not run: {e.command}", str(e)
+                passed, detail, hint, data = False, f"could not run: {e.command}", str(e), {}
             except ValueError as e:  # a parser met output it cannot read: that is evidence too
-                passed, detail, hint = False, f"unexpected output: {e}", ""
+                passed, detail, hint, data = False, f"unexpected output: {e}", "", {}
             waited = time.monotonic() - start
             if passed or waited + interval > timeout:
                 break
@@ -96,14 +97,21 @@ class Checker:
             ui.info(f"  {check} on {node}: {'passed' if passed else 'gave up'} after "
                     f"{time.monotonic() - start:.0f}s")
         return self.record(group, check, node, passed, detail, hint, "\n".join(evidence),
-                           time.monotonic() - start)
+                           time.monotonic() - start, data)
 
-    def record(self, group, check, node, passed, detail, hint="", evidence="", seconds=0.0):
+    def record(self, group, check, node, passed, detail, hint="", evidence="", seconds=0.0,
+               data=None):
         """Record a check decided from earlier results (e.g. across nodes: leases differ)."""
         result = CheckResult(group, check, node, passed, seconds, detail,
-                             evidence if not passed else "", hint if not passed else "")
+                             evidence if not passed else "", hint if not passed else "", data or {})
         self.report.add(result)
         return result
+
+
+def _four(judged: tuple) -> tuple:
+    """A judge's (ok, detail, hint) or (ok, detail, hint, data) as (ok, detail, hint, data)."""
+    passed, detail, hint, *data = judged
+    return passed, detail, hint, (data[0] if data else {})
 
 
 class _Reader:
@@ -125,7 +133,7 @@ class _Reader:
             seen += [c for c in cmds if c not in have and c not in seen]
             return CheckResult(group, check, node, False, 0.0, "")
         try:
-            passed, detail, _ = judge(*[have[c] for c in cmds])
+            passed, detail, *_ = judge(*[have[c] for c in cmds])
         except (CommandError, ValueError):
             passed, detail = False, ""
         return CheckResult(group, check, node, passed, 0.0, detail)

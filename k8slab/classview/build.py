@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import time
 from pathlib import Path
 
@@ -16,30 +15,33 @@ from ..ssh import cached_targets
 from .model import CheckpointView, CheckView, ClassView, CopyView, NodeView, VerifyView
 
 PAGE = "class.html"
-_LEASE = re.compile(r"^lease (\S+),")   # checks/network.py's "flannel lease" detail
 
 
-def _verify(copy, recorded: dict):
-    """The last verify's outcome (state.json) with its checks (verify.json); None after a reset."""
+def _results(copy, recorded: dict) -> list:
+    """The last verify's results (verify.json, as checks/report.py writes them); none after a
+    reset (state.json recorded no verify)."""
+    if not recorded:
+        return []
+    try:
+        return json.loads((Path(copy.workdir) / "verify.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _verify(recorded: dict, results: list):
+    """The last verify's outcome (state.json) with its checks; None after a reset."""
     if not recorded:
         return None
-    try:
-        results = json.loads((Path(copy.workdir) / "verify.json").read_text())["results"]
-    except (OSError, ValueError, KeyError):
-        results = []
     checks = tuple(CheckView(r["group"], r["check"], r["node"], r["passed"], r["detail"], r["hint"])
                    for r in results)
     return VerifyView(recorded["at"], recorded["passed"], recorded["failed"], checks)
 
 
-def _leases(view) -> dict:
-    """node -> its flannel subnet, as the last verify saw it."""
-    out = {}
-    for c in (view.checks if view else ()):
-        m = _LEASE.match(c.detail)
-        if c.check == "flannel lease" and c.passed and m:
-            out[c.node] = m.group(1)
-    return out
+def _leases(results: list) -> dict:
+    """node -> its flannel subnet, as the last verify saw it (checks/network.py's judge_lease).
+    A verify.json written before results carried data has none: the next verify shows them."""
+    return {r["node"]: r["data"]["lease"] for r in results
+            if r["check"] == "flannel lease" and r["passed"] and "lease" in (r.get("data") or {})}
 
 
 def _access(lab, copy, index) -> tuple:
@@ -54,8 +56,9 @@ def _access(lab, copy, index) -> tuple:
 
 def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
     st = state.load_state(copy)
-    verify = _verify(copy, st.get("verify"))
-    leases = _leases(verify)
+    results = _results(copy, st.get("verify"))
+    verify = _verify(st.get("verify"), results)
+    leases = _leases(results)
     nodes = tuple(NodeView(n.name, tuple(n.roles), str(n.ip), vm_states.get(n.name, "unknown"),
                            leases.get(n.name)) for n in copy.nodes)
     points = tuple(CheckpointView(s, v["at"], v["disk_bytes"])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..tutorial import management_network_name, private_network_name
+from ..vagrant import machine_ids
 
 LIBVIRT_IMAGES = "/var/lib/libvirt/images"
 LIBVIRT_NETWORK_DIRS = ("/run/libvirt/network", "/var/run/libvirt/network",
@@ -46,10 +47,9 @@ def free_bytes(path) -> Optional[int]:
 
 
 def created_nodes(lab, provider) -> set:
-    """Nodes whose VM Vagrant already created (its id file exists in the lab folder)."""
+    """Nodes whose VM Vagrant already created (it recorded an id in the lab folder)."""
     try:
-        machines = lab.workdir / ".vagrant" / "machines"
-        return {n.name for n in lab.nodes if (machines / n.name / provider / "id").exists()}
+        return set(machine_ids(lab, provider)) & {n.name for n in lab.nodes}
     except Exception:  # no path (lab not loaded from a file)
         return set()
 

@@ -19,8 +19,8 @@ def cap(name: str) -> str:
 
 def lease(lab, node="k8s-node1"):
     leases = {}
-    ok, detail, _ = network.judge_lease(Result("cat /run/flannel/subnet.env", 0,
-                                               cap("flannel-0.17-subnet.env"), ""), lab, node, leases)
+    ok, detail, *_ = network.judge_lease(Result("cat /run/flannel/subnet.env", 0,
+                                                cap("flannel-0.17-subnet.env"), ""), lab, node, leases)
     return ok, detail, leases
 
 

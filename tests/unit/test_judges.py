@@ -281,8 +281,8 @@ class TestFlanneldActive:
 
     def test_no_lease_skips_flannel0_and_docker0_checks(self, lab):
         outcomes = self.run_checks(lab, "inactive")
-        ok, detail, hint = outcomes[("flannel lease", "k8s-node1")]
-        assert not ok and detail == "/run/flannel/subnet.env is missing"
+        ok, detail, hint, data = outcomes[("flannel lease", "k8s-node1")]
+        assert not ok and detail == "/run/flannel/subnet.env is missing" and data == {}
         assert "k8s-node1" in hint and "/k8s/network" in hint
         assert not any(check in ("flannel0 address", "docker0 on the lease") for check, _ in outcomes)
 
@@ -297,22 +297,22 @@ class TestLease:
 
     def test_tutorial_lease_inside_the_network(self, lab):
         leases = {}
-        ok, detail, hint = network.judge_lease(res(self.CMD, 0, TUTORIAL_LEASE), lab, "k8s-node1", leases)
-        assert (ok, detail, hint) == (True, "lease 10.255.21.1/24, MTU 1472", "")
+        judged = network.judge_lease(res(self.CMD, 0, TUTORIAL_LEASE), lab, "k8s-node1", leases)
+        assert judged == (True, "lease 10.255.21.1/24, MTU 1472", "", {"lease": "10.255.21.1/24"})
         assert str(leases["k8s-node1"].subnet) == "10.255.21.1/24"
 
     def test_lease_outside_the_network(self, lab):
         other = "FLANNEL_NETWORK=172.17.0.0/16\nFLANNEL_SUBNET=172.17.21.1/24\nFLANNEL_MTU=1472\n"
         leases = {}
-        ok, detail, hint = network.judge_lease(res(self.CMD, 0, other), lab, "k8s-node1", leases)
-        assert not ok
+        ok, detail, hint, data = network.judge_lease(res(self.CMD, 0, other), lab, "k8s-node1", leases)
+        assert not ok and data == {}
         assert detail == "lease 172.17.21.1/24 (network 172.17.0.0/16) is outside 10.255.0.0/16"
         assert "invoke provision --until etcd" in hint and "restart flanneld" in hint
         assert leases == {}
 
     def test_missing_file(self, lab):
-        ok, detail, hint = network.judge_lease(res(self.CMD, 1), lab, "k8s-node2", {})
-        assert not ok and detail == "/run/flannel/subnet.env is missing"
+        ok, detail, hint, data = network.judge_lease(res(self.CMD, 1), lab, "k8s-node2", {})
+        assert not ok and detail == "/run/flannel/subnet.env is missing" and data == {}
         assert hint.startswith("flanneld is not active on k8s-node2")
 
 

@@ -12,8 +12,10 @@ from types import SimpleNamespace
 import pytest
 from junitparser import Failure, JUnitXml
 
+from k8slab import state
 from k8slab.checks import base, etcd, kube, network, printed, runner
 from k8slab.checks.report import CheckResult, Report, write_reports
+from k8slab.classview.build import copy_view
 from k8slab.errors import CommandError, LabError
 from k8slab.remote import Result
 
@@ -263,6 +265,42 @@ def test_without_timeout_a_check_runs_once(lab, clock):
     r = checker(lab, host).run("etcd", "etcd reachable", "k8s-node1", "x",
                                lambda r: etcd.judge_reachable(r, lab, "k8s-node1"))
     assert not r.passed and host.commands == ["x"] and clock.sleeps == []
+
+
+def test_a_judges_data_reaches_verify_json_and_invoke_status(lab, clock):
+    """The flannel lease travels as data (the judge's fourth element), not as detail text that
+    `invoke status` would have to parse back."""
+    subnet_env = (ROOT / "tests" / "captured" / "tutorial-flannel-subnet.env").read_text()
+    c = checker(lab, CannedHost((0, subnet_env, ""), (3, "inactive\n", "")))
+    lease = c.run("network", "flannel lease", "k8s-node1", "cat /run/flannel/subnet.env",
+                  lambda r: network.judge_lease(r, lab, "k8s-node1", {}))
+    plain = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+                  lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+    assert lease.data == {"lease": "10.255.21.1/24"} and plain.data == {}
+    json_path, _ = write_reports(lab, c.report)
+    assert [r["data"] for r in json.loads(json_path.read_text())["results"]] == [
+        {"lease": "10.255.21.1/24"}, {}]
+    state.record_verify(lab, 1, 1, 1000.0)
+    assert leases_shown(lab) == {"k8s-master": None, "k8s-node1": "10.255.21.1/24", "k8s-node2": None}
+
+
+def test_a_verify_json_from_before_data_shows_no_lease(lab, clock):
+    """Written by a k8s-lab whose results had no data: `invoke status` shows no lease until the
+    next verify, and does not fail."""
+    report = Report(lab.name)
+    report.add(CheckResult("network", "flannel lease", "k8s-node1", True, 0.1, "lease 10.255.21.1/24, MTU 1472"))
+    json_path, _ = write_reports(lab, report)
+    old = json.loads(json_path.read_text())
+    for r in old["results"]:
+        del r["data"]
+    json_path.write_text(json.dumps(old))
+    state.record_verify(lab, 1, 0, 1000.0)
+    assert set(leases_shown(lab).values()) == {None}
+
+
+def leases_shown(lab) -> dict:
+    view = copy_view(lab, lab, 1, {})
+    return {n.name: n.flannel_subnet for n in view.nodes}
 
 
 def test_record_keeps_evidence_and_hint_only_for_failures(lab):
