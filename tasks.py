@@ -14,9 +14,16 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+# workflow imports doctor, the gateway and verify's runner itself: naming them here costs
+# `invoke --list` nothing. The playbook (provision) and the class page (classview) are
+# imported by the tasks that use them: --list and the other tasks never load them.
+from k8slab import __version__  # noqa: E402
 from k8slab import copies as class_copies  # noqa: E402
+from k8slab import doctor as checks  # noqa: E402
 from k8slab import lifecycle, workflow  # noqa: E402
+from k8slab.checks.runner import Verdict  # noqa: E402
 from k8slab.errors import LabError  # noqa: E402
+from k8slab.gateway import service  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
                "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
@@ -110,7 +117,6 @@ def plan(c, config="", until="", copy=""):
 
 def _exit_for(verdict):
     """verify's Verdict as the task's exit code (0 passed, 1 a check failed, 3 nothing checked)."""
-    from k8slab.checks.runner import Verdict
     if verdict == Verdict.FAILED:
         raise Exit("verify: some checks failed (see the table above and the report)", code=int(verdict))
     if verdict == Verdict.NOTHING_CHECKED:
@@ -151,8 +157,6 @@ def doctor(c, config="", copy=""):
     """Check the host for the lab and all its copies; each problem with its fix.
 
     Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway."""
-    from k8slab import doctor as checks
-    from k8slab import __version__
     lab, copies = load(config, copy)
     print(f"k8s-lab {__version__}, lab file {lab.path}")
     findings = checks.run_doctor(lab, lifecycle.provider(lab), copies)
@@ -196,7 +200,6 @@ def gateway(c, config="", stop=False):
 
     Every student's key goes on their copy's running VMs, the gateway's keys file follows the
     VMs' addresses, and each student's handout is written (class folder, handouts/)."""
-    from k8slab.gateway import service
     lab = lifecycle.load(config)
     service.require(lab)
     if stop:
@@ -215,7 +218,6 @@ def students(c, config="", revoke="", reissue=""):
     Each student's copy, key, whether it is installed on their VMs, and their handout.
 
     --revoke NAME or --reissue NAME changes that one student and nobody else."""
-    from k8slab.gateway import service
     lab = lifecycle.load(config)
     service.require(lab)
     if revoke and reissue:

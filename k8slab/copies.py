@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import json
 from ipaddress import IPv4Network
-from pathlib import Path
 
 from . import allocate
 from .doctor import probes
 from .doctor.networks import host_networks
 from .errors import LabError
 from .providers import resolve_provider
-from .workdir import ensure_workdir, write_if_changed
+from .workdir import class_folder, write_if_changed
 
 CLASS_FILE = "class.json"
-
-
-def class_folder(lab) -> Path:
-    """The lab file's own folder under .lab/ (for one copy, also the copy's folder): the lab
-    file's workdir, made as every lab folder is."""
-    return ensure_workdir(lab)
 
 
 def _kept(lab) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from . import checkpoints, libvirt, state, ui
-from .config import load_lab
+from .config import default_config_path, load_lab
 from .errors import LabError
 from .gateway import vms as access
 from .providers import resolve_provider
@@ -18,7 +18,6 @@ from .vagrant import Vagrant
 
 def load(config_path):
     """Load and validate the lab file; a bad file raises ConfigError before anything runs."""
-    from .config import default_config_path
     return load_lab(config_path or default_config_path())
 
 

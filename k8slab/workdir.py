@@ -22,6 +22,13 @@ def ensure_workdir(lab) -> Path:
     return path
 
 
+def class_folder(lab) -> Path:
+    """The lab file's own folder under .lab/ (for one copy, also the copy's folder): the lab
+    file's workdir, made as every lab folder is. The class's files (class.json, the gateway,
+    handouts, the class page) live here."""
+    return ensure_workdir(lab)
+
+
 def folder_problem(path: Path, e: OSError) -> str:
     """What went wrong making the lab folder path, and what to do, in one message."""
     where = Path(e.filename) if e.filename else path

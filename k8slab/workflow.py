@@ -13,6 +13,7 @@ from typing import Callable, Optional
 
 from . import checkpoints, doctor, lifecycle, night, provisioning, ui
 from . import copies as class_copies
+from .gateway import keys, roster
 from .gateway import service as gateway_service
 from .checks import runner
 from .errors import LabError
@@ -20,6 +21,7 @@ from .lock import lab_lock
 from .remote import hosts_for
 from .ssh import open_connections
 from .vagrant import Vagrant
+from .workdir import class_folder
 
 
 def stages(lab, until: str = "") -> tuple:
@@ -228,9 +230,8 @@ def gateway(lab) -> None:
 def change_student(lab, name: str, revoke: bool) -> None:
     """Revoke one student's access, or issue them a new key; nobody else's changes. The gateway
     is refreshed first (a revoke closes the way in at once), their VMs after."""
-    from .gateway import keys, roster
     seat = roster.seat_of(lab, class_copies.expand(lab), name)
-    folder = class_copies.class_folder(lab)
+    folder = class_folder(lab)
     roster.mark(folder, name, revoke)
     if not revoke and seat.own_key is None:
         keys.remove_pair(keys.student_key_path(folder, name))   # a new pair at the next refresh

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..allocate.resources import DISK_PER_VM
 from ..errors import LabError
+from ..gateway import sshd
 from ..providers import LIBVIRT_SOCKETS, vagrant_libvirt_installed
 from . import probes
 from .checks import (check_box, check_cpus, check_disk, check_gateway, check_libvirt, check_memory,
@@ -91,8 +92,7 @@ def run_doctor(lab, provider: str, copies=None) -> list:
         findings.append(check_pause_build(probes.static_cc_problem()))
 
     if lab.gateway is not None:
-        from ..gateway import service, sshd
-        pid = service.running(lab)
+        pid = sshd.running_pid(sshd.files(lab))
         findings += check_gateway(sshd.sshd_binary(), lab.gateway.port, str(lab.gateway.listen),
                                   None if pid else probes.bind_error(str(lab.gateway.listen),
                                                                      lab.gateway.port), pid)

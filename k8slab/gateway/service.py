@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Optional
 
 from .. import state, tutorial, ui
-from ..copies import class_folder, expand
+from ..copies import expand
 from ..errors import LabError
-from ..workdir import write_if_changed
+from ..workdir import class_folder, write_if_changed
 from . import handout, keys, pubkey, roster, sshd, vms
 from .pubkey import PublicKey
 
@@ -33,13 +33,6 @@ class SeatStatus:
     targets: tuple                   # the "ip:22" their key may reach
     nodes: dict                      # node -> {"address", "host_key"}, as the last install saw them
     handout: Optional[Path] = None
-
-
-def files(lab) -> sshd.Files:
-    folder = class_folder(lab) / "gateway"
-    folder.mkdir(exist_ok=True)
-    folder.chmod(0o700)
-    return sshd.Files(folder)
 
 
 def login_user(lab) -> str:
@@ -114,7 +107,7 @@ def refresh(lab, start: bool = True) -> list[SeatStatus]:
     if lab.gateway is None:
         return []
     copies = expand(lab)
-    f = files(lab)
+    f = sshd.files(lab)
     host_key = keys.ensure_pair(f.host_key, f"k8s-lab-gateway@{lab.name}")
     seats = _seats(lab, copies)
     lines = "".join(sshd.authorized_line(s.key.line, s.seat.student, s.targets)
@@ -160,13 +153,13 @@ def describe(lab) -> str:
 
 
 def stop(lab) -> bool:
-    was = sshd.stop(lab.name, files(lab))
+    was = sshd.stop(lab.name, sshd.files(lab))
     ui.info("gateway: stopped" if was else "gateway: was not running")
     return was
 
 
 def running(lab) -> Optional[int]:
-    return sshd.running_pid(files(lab)) if lab.gateway is not None else None
+    return sshd.running_pid(sshd.files(lab)) if lab.gateway is not None else None
 
 
 def table(lab, seats: list[SeatStatus]) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import CommandError, LabError
+from ..workdir import class_folder
 
 # what a student sees when they try a shell or a command on the gateway itself
 REFUSAL = ("this is the k8s-lab gateway: it runs no shell or command for anyone; "
@@ -60,6 +61,14 @@ class Files:
     @property
     def log(self) -> Path:
         return self.folder / "sshd.log"
+
+
+def files(lab) -> Files:
+    """The gateway's files of lab's class, in the class folder's gateway/ (made, 0700)."""
+    folder = class_folder(lab) / "gateway"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o700)
+    return Files(folder)
 
 
 def forced_command() -> str:
