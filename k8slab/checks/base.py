@@ -5,6 +5,7 @@ import shlex
 
 from ..facts.addresses import ADDRESSES
 from . import parse
+from .check import check
 from .network import judge_active, unit_states
 
 HOSTS_HINT = ("the base stage writes /etc/hosts: every lab name on its private IP, the node's own "
@@ -53,17 +54,19 @@ def judge_firewall_off(result, asked=("firewalld",)):
     return True, f"firewalld {state}", ""
 
 
-def checks(lab, c):
+def checks(lab):
     names = [name for _, name in lab.hosts_entries]
     time_service = lab.platform_info.time_service
+    batch = []
     for node in lab.nodes:
-        c.run("base", "private ip", node.name, ADDRESSES,
-              lambda r, n=node: judge_private_ip(r, n))
-        c.run("base", "lab names resolve", node.name, resolve_command(names),
-              lambda r: judge_names(r, lab))
         command, units = unit_states(lab, node)
-        c.run("base", "firewall off", node.name, command, lambda r, u=units: judge_firewall_off(r, u))
-        c.run("base", "time sync", node.name, command,
-              lambda r, n=node.name, u=units: judge_active(
-                  r, [time_service], f"the base stage starts {time_service}; `invoke ssh {n} "
-                                     f"--command 'journalctl -u {time_service} -n 20'`", u))
+        batch += [
+            check("base", "private ip", node.name, ADDRESSES, lambda r, n=node: judge_private_ip(r, n)),
+            check("base", "lab names resolve", node.name, resolve_command(names),
+                  lambda r: judge_names(r, lab)),
+            check("base", "firewall off", node.name, command, lambda r, u=units: judge_firewall_off(r, u)),
+            check("base", "time sync", node.name, command,
+                  lambda r, n=node.name, u=units: judge_active(
+                      r, [time_service], f"the base stage starts {time_service}; `invoke ssh {n} "
+                                         f"--command 'journalctl -u {time_service} -n 20'`", u))]
+    yield batch

@@ -6,6 +6,7 @@ import json
 from .. import tutorial
 from ..facts import http
 from . import parse
+from .check import check
 
 NOT_RUNNING = ("etcd does not answer on the master: is it running? "
                "`invoke ssh {node} --command 'systemctl status etcd; journalctl -u etcd -n 20'`")
@@ -69,18 +70,19 @@ def judge_reachable(result, lab, node):
          f"private network up")
 
 
-def checks(lab, c):
+def checks(lab):
     etcdctl = tutorial.etcdctl(lab.etcd_url) + " "
     master = lab.etcd.name
     # Human output on purpose: etcdctl v2's `member list` and `cluster-health` have no JSON form
     # (its -o json covers the key commands only), and the v2 `get` prints the bare value.
     # --no-sync: otherwise etcdctl follows the advertised URL, and a wrong one hides itself.
-    c.run("etcd", "etcd member list", master, etcdctl + "--no-sync member list",
-          lambda r: judge_member_list(r, lab))
-    c.run("etcd", "etcd cluster-health", master, etcdctl + "cluster-health",
-          lambda r: judge_cluster_health(r, lab))
-    c.run("etcd", "flannel network key", master, etcdctl + f"get {tutorial.flannel_key(lab.cluster.flannel_prefix)}",
-          lambda r: judge_flannel_key(r, lab))
-    for node in lab.nodes:
-        c.run("etcd", "etcd reachable", node.name, http.get(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
-              lambda r, n=node.name: judge_reachable(r, lab, n), timeout=REACH_WAIT)
+    yield [check("etcd", "etcd member list", master, etcdctl + "--no-sync member list",
+                 lambda r: judge_member_list(r, lab)),
+           check("etcd", "etcd cluster-health", master, etcdctl + "cluster-health",
+                 lambda r: judge_cluster_health(r, lab)),
+           check("etcd", "flannel network key", master,
+                 etcdctl + f"get {tutorial.flannel_key(lab.cluster.flannel_prefix)}",
+                 lambda r: judge_flannel_key(r, lab)),
+           *(check("etcd", "etcd reachable", node.name, http.get(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
+                   lambda r, n=node.name: judge_reachable(r, lab, n), timeout=REACH_WAIT)
+             for node in lab.nodes)]

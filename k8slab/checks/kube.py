@@ -6,6 +6,7 @@ import shlex
 
 from .. import tutorial
 from . import parse
+from .check import check
 from ..facts import http
 from .etcd import REACH_WAIT
 from .network import judge_active, unit_states
@@ -78,31 +79,37 @@ def judge_infra_image(result, image, node):
          "docker refuses): the start stage imports k8s-lab's own, `invoke up`")
 
 
-def master_checks(lab, c):
+def master_checks(lab):
     command, units = unit_states(lab, lab.master)
-    c.run("master", "master services active", lab.master.name, command,
-          lambda r: judge_active(r, MASTER, f"`invoke ssh {lab.master.name} --command "
-                                            f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd",
-                                 units))
-    for node in lab.nodes:
-        c.run("master", "apiserver reachable", node.name,
-              http.get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
-              lambda r, n=node.name: judge_apiserver(r, lab, n), timeout=REACH_WAIT)
+    yield [check("master", "master services active", lab.master.name, command,
+                 lambda r: judge_active(r, MASTER, f"`invoke ssh {lab.master.name} --command "
+                                                   f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd",
+                                        units)),
+           *(check("master", "apiserver reachable", node.name,
+                   http.get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
+                   lambda r, n=node.name: judge_apiserver(r, lab, n), timeout=REACH_WAIT)
+             for node in lab.nodes)]
 
 
-def node_checks(lab, c):
-    services_up = True
+def ready_wait(done) -> float:
+    """How long `kubectl get nodes` waits for Ready: only while every kubelet runs (one that is
+    down stays NotReady), as the node services checks before it found."""
+    services = [r for r in done if r.check == "node services active"]
+    return READY_TIMEOUT if all(r.passed for r in services) else 0
+
+
+def node_checks(lab):
+    batch = []
     for node in lab.with_role("node"):
         command, units = unit_states(lab, node)
-        services_up &= c.run(
-            "nodes", "node services active", node.name, command,
-            lambda r, n=node.name, u=units: judge_active(
-                r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
-                         f"kubelet requires docker", u)).passed
-        c.run("nodes", "infra image", node.name, image_inspect(lab.cluster.pod_infra_image),
-              lambda r, n=node.name: judge_infra_image(r, lab.cluster.pod_infra_image, n))
+        batch += [check("nodes", "node services active", node.name, command,
+                        lambda r, n=node.name, u=units: judge_active(
+                            r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
+                                     f"kubelet requires docker", u)),
+                  check("nodes", "infra image", node.name, image_inspect(lab.cluster.pod_infra_image),
+                        lambda r, n=node.name: judge_infra_image(r, lab.cluster.pod_infra_image, n))]
     # -o json: names and the Ready condition as data, in kubectl 1.5 (the tutorial's) and 1.20 alike.
-    # Waiting for Ready only makes sense while every kubelet runs: one that is down stays NotReady.
-    c.run("nodes", "kubectl get nodes", lab.master.name,
-          f"kubectl -s {lab.apiserver_url} get nodes -o json",
-          lambda r: judge_nodes_ready(r, lab), timeout=READY_TIMEOUT if services_up else 0)
+    batch.append(check("nodes", "kubectl get nodes", lab.master.name,
+                       f"kubectl -s {lab.apiserver_url} get nodes -o json",
+                       lambda r: judge_nodes_ready(r, lab), timeout=ready_wait))
+    yield batch

@@ -1,10 +1,13 @@
 """The flannel overlay (2.3, 3.5): flanneld, the leases, flannel0, docker0, and ping across nodes."""
 from __future__ import annotations
 
+from ipaddress import IPv4Interface
+
 from .. import tutorial
 from ..facts import units as unit_facts
 from ..facts.addresses import ADDRESSES
 from . import parse
+from .check import check
 
 FLANNELD_DOWN = ("flanneld is not active on {node}: it hangs or fails while etcd is unreachable "
                  f"from the node ({{etcd}}) or while FLANNEL_ETCD_PREFIX in {tutorial.FLANNELD_CONF} "
@@ -33,9 +36,9 @@ def judge_active(result, services, hint, asked=None):
     return True, ", ".join(f"{s} active" for s in services), ""
 
 
-def judge_lease(result, lab, node, leases):
-    """The lease flanneld wrote; passed, its subnet is also the check's data (`invoke status`
-    shows it)."""
+def judge_lease(result, lab, node):
+    """The lease flanneld wrote; passed, it is also the check's data (lease_of: the checks that
+    need it; `invoke status` shows it)."""
     if not result.ok:
         return (False, f"{tutorial.FLANNEL_SUBNET_ENV} is missing",
                 FLANNELD_DOWN.format(node=node, etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix), {})
@@ -45,8 +48,17 @@ def judge_lease(result, lab, node, leases):
         return (False, f"lease {lease.subnet} (network {lease.network}) is outside {network}",
                 "the flannel key in etcd holds another network: run `invoke provision --until etcd`, "
                 "then restart flanneld", {})
-    leases[node] = lease
-    return True, f"lease {lease.subnet}, MTU {lease.mtu}", "", {"lease": str(lease.subnet)}
+    return True, f"lease {lease.subnet}, MTU {lease.mtu}", "", lease_data(lease)
+
+
+def lease_data(lease) -> dict:
+    return {"lease": str(lease.subnet), "mtu": lease.mtu, "ipmasq": lease.ipmasq}
+
+
+def lease_of(data: dict, lab):
+    """The Lease a passing lease check found, from its data (inside the lab's flannel network:
+    the check passed only so)."""
+    return parse.Lease(lab.cluster.flannel_network, IPv4Interface(data["lease"]), data["mtu"], data["ipmasq"])
 
 
 def judge_leases_differ(leases):
@@ -108,27 +120,31 @@ def judge_ping(result, target, dst):
         (f", ttl={p.ttl}" if p.ttl else ""), ""
 
 
-def checks(lab, c):
-    leases = {}
+def checks(lab):
     hint = FLANNELD_DOWN.format(node="{node}", etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
+    batch = []
     for node in lab.nodes:
         command, units = unit_states(lab, node)
-        c.run("network", "flanneld active", node.name, command,
-              lambda r, n=node.name, u=units: judge_active(r, [tutorial.FLANNELD], hint.format(node=n), u))
-        c.run("network", "flannel lease", node.name, f"cat {tutorial.FLANNEL_SUBNET_ENV}",
-              lambda r, n=node.name: judge_lease(r, lab, n, leases))
-        if node.name in leases:
-            c.run("network", "flannel0 address", node.name, ADDRESSES,
-                  lambda r, lease=leases[node.name]: judge_flannel0(r, lease))
-            c.run("network", "flannel0 up", node.name,
-                  ["ip -o link show dev flannel0", f"ip -4 route show exact {lab.cluster.flannel_network}"],
-                  lambda link, route, lease=leases[node.name]: judge_flannel0_up(link, route, lease))
-        if node.has("node") and node.name in leases:
-            c.run("network", "docker0 on the lease", node.name,
-                  [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", ADDRESSES],
-                  judge_docker0)
-    ok, detail, why = judge_leases_differ(leases)
-    c.record("network", "leases differ", "all", ok, detail, why)
+        batch += [check("network", "flanneld active", node.name, command,
+                        lambda r, n=node.name, u=units: judge_active(r, [tutorial.FLANNELD], hint.format(node=n), u)),
+                  check("network", "flannel lease", node.name, f"cat {tutorial.FLANNEL_SUBNET_ENV}",
+                        lambda r, n=node.name: judge_lease(r, lab, n))]
+    found = yield batch
+    leases = {r.node: lease_of(r.data, lab) for r in found if r.check == "flannel lease" and r.passed}
+    batch = []
+    for node in lab.nodes:
+        lease = leases.get(node.name)
+        if lease is None:
+            continue
+        batch += [check("network", "flannel0 address", node.name, ADDRESSES,
+                        lambda r, lease=lease: judge_flannel0(r, lease)),
+                  check("network", "flannel0 up", node.name,
+                        ["ip -o link show dev flannel0", f"ip -4 route show exact {lab.cluster.flannel_network}"],
+                        lambda link, route, lease=lease: judge_flannel0_up(link, route, lease))]
+        if node.has("node"):
+            batch.append(check("network", "docker0 on the lease", node.name,
+                               [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", ADDRESSES], judge_docker0))
+    batch.append(check("network", "leases differ", "all", (), lambda: judge_leases_differ(leases)))
     # The tutorial pings node1's docker0 from node2; every pair finds a broken overlay pair by pair.
     # -i 0.2 (root may): three replies in 0.4 s instead of 2 s, for each of the pairs; -w 5: a
     # slow first reply (ARP, flanneld's user-space forwarding on a busy node) still has 5 s.
@@ -137,5 +153,6 @@ def checks(lab, c):
     for src in lab.nodes:
         for dst, ip in targets.items():
             if dst != src.name:
-                c.run("ping", f"ping {dst} docker0", src.name, f"ping -c 3 -i 0.2 -w 5 {ip}",
-                      lambda r, ip=ip, dst=dst: judge_ping(r, ip, dst))
+                batch.append(check("ping", f"ping {dst} docker0", src.name, f"ping -c 3 -i 0.2 -w 5 {ip}",
+                                   lambda r, ip=ip, dst=dst: judge_ping(r, ip, dst)))
+    yield batch

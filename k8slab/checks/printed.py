@@ -22,6 +22,7 @@ from ipaddress import IPv4Address
 from .. import tutorial as t
 from ..remote import Result
 from . import kube, network, parse
+from .check import check
 
 GROUP = "commands"
 HINT_UP = "`invoke up` repairs what the stages write"
@@ -149,7 +150,7 @@ def judge_proxy_connections(result, lab, node):
     return True, f"{len(to_master)} kube-proxy connection(s) {node.ip} -> {master}", ""
 
 
-def judge_flannel_files(listing, docker, env, lab, leases, node):
+def judge_flannel_files(listing, docker, env, lab):
     names = listing.stdout.split()
     if sorted(names) != ["docker", "subnet.env"]:
         return False, f"/run/flannel holds {' '.join(names) or 'nothing'}", \
@@ -161,49 +162,57 @@ def judge_flannel_files(listing, docker, env, lab, leases, node):
         return False, (f"docker lacks {', '.join(missing)}" if missing else
                        f"subnet.env {lease.network} {lease.subnet}, docker --bip={opts.bip}"), \
             "restart flanneld so that it writes both again: " + HINT_UP
-    leases[node] = lease
-    return True, f"docker --bip={opts.bip}, subnet.env FLANNEL_SUBNET={lease.subnet} MTU {lease.mtu}", ""
+    return True, f"docker --bip={opts.bip}, subnet.env FLANNEL_SUBNET={lease.subnet} MTU {lease.mtu}", "", \
+        network.lease_data(lease)
 
 
-def checks(lab, c):
+def ready_wait(done) -> float:
+    """Read with everything else, the student's `kubectl get nodes` may predate the nodes'
+    registering: when the nodes group saw them Ready (it waits), ask until this sees it too."""
+    ready = any(r.check == "kubectl get nodes" and r.group == "nodes" and r.passed for r in done)
+    return kube.READY_TIMEOUT if ready else 0
+
+
+def checks(lab):
     """The printed commands, in the tutorial's order, each named with its chapter."""
     master = lab.master.name
-    c.run(GROUP, "2.1 netstat -anutp | grep 2379", master, as_student(f"netstat -anutp | grep {t.ETCD_PORT}"),
-          lambda r: judge_etcd_listener(r, lab))
-    c.run(GROUP, "2.1 etcdctl member list", master, as_student("etcdctl member list"),
-          lambda r: judge_member_list(r, lab))
-    c.run(GROUP, "2.1 etcdctl cluster-health", master, as_student("etcdctl cluster-health"),
-          lambda r: judge_cluster_health(r, lab))
     key = t.flannel_key(lab.cluster.flannel_prefix)
-    c.run(GROUP, f"2.3 etcdctl get {key}", master, as_student(f"etcdctl get {key}"),
-          lambda r: judge_flannel_key(r, lab))
     units = [*t.MASTER_SERVICES, t.FLANNELD]
-    c.run(GROUP, "2.4 systemctl status", master,
-          as_student("systemctl status " + " ".join(units)), lambda r: judge_status(r, units))
+    batch = [
+        check(GROUP, "2.1 netstat -anutp | grep 2379", master, as_student(f"netstat -anutp | grep {t.ETCD_PORT}"),
+              lambda r: judge_etcd_listener(r, lab)),
+        check(GROUP, "2.1 etcdctl member list", master, as_student("etcdctl member list"),
+              lambda r: judge_member_list(r, lab)),
+        check(GROUP, "2.1 etcdctl cluster-health", master, as_student("etcdctl cluster-health"),
+              lambda r: judge_cluster_health(r, lab)),
+        check(GROUP, f"2.3 etcdctl get {key}", master, as_student(f"etcdctl get {key}"),
+              lambda r: judge_flannel_key(r, lab)),
+        check(GROUP, "2.4 systemctl status", master,
+              as_student("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u))]
     env = f"cat {t.FLANNEL_SUBNET_ENV}"
-    leases = {}    # node -> its lease, once its /run/flannel files passed
     for node in lab.with_role("node"):
         units = list(t.START_ON_NODES)
-        c.run(GROUP, "3.5 systemctl status", node.name,
-              as_student("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u))
-        c.run(GROUP, "3.5 ifconfig", node.name, [as_student("ifconfig"), env], judge_ifconfig)
-        c.run(GROUP, "3.5 netstat -anutp | grep proxy", node.name, as_student("netstat -anutp | grep proxy"),
-              lambda r, n=node: judge_proxy_connections(r, lab, n))
-        c.run(GROUP, "4 /run/flannel files", node.name,
-              [as_student("cd /run/flannel/ && ls"), as_student("cat /run/flannel/docker"),
-               as_student(f"cat {t.FLANNEL_SUBNET_ENV}")],
-              lambda a, b, e, n=node.name: judge_flannel_files(a, b, e, lab, leases, n))
+        batch += [
+            check(GROUP, "3.5 systemctl status", node.name,
+                  as_student("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u)),
+            check(GROUP, "3.5 ifconfig", node.name, [as_student("ifconfig"), env], judge_ifconfig),
+            check(GROUP, "3.5 netstat -anutp | grep proxy", node.name, as_student("netstat -anutp | grep proxy"),
+                  lambda r, n=node: judge_proxy_connections(r, lab, n)),
+            check(GROUP, "4 /run/flannel files", node.name,
+                  [as_student("cd /run/flannel/ && ls"), as_student("cat /run/flannel/docker"),
+                   as_student(f"cat {t.FLANNEL_SUBNET_ENV}")],
+                  lambda a, b, e: judge_flannel_files(a, b, e, lab))]
+    found = yield batch
+    leases = {r.node: network.lease_of(r.data, lab) for r in found
+              if r.check == "4 /run/flannel files" and r.passed}
     # 4: node2 pings node1's docker0 (the lease its /run/flannel files showed); with other names, the last
     # node pings the first
     nodes = lab.with_role("node")
+    batch = []
     if len(nodes) >= 2 and nodes[0].name in leases:
         ip = leases[nodes[0].name].subnet.ip
-        c.run(GROUP, f"4 ping {nodes[0].name} docker0", nodes[-1].name, as_student(f"ping -c 3 {ip}"),
-              lambda r: network.judge_ping(r, ip, nodes[0].name))
-    # read ahead with everything else, this may predate the nodes' registering: when the nodes
-    # group saw them Ready (it waits), ask again until the student's kubectl sees it too
-    report = getattr(c, "report", None)
-    ready = report is not None and any(r.check == "kubectl get nodes" and r.group == "nodes" and r.passed
-                                       for r in report.results)
-    c.run(GROUP, "4 kubectl get nodes", master, as_student("kubectl get nodes"),
-          lambda r: kube.judge_nodes_ready(r, lab), timeout=kube.READY_TIMEOUT if ready else 0)
+        batch.append(check(GROUP, f"4 ping {nodes[0].name} docker0", nodes[-1].name, as_student(f"ping -c 3 {ip}"),
+                           lambda r: network.judge_ping(r, ip, nodes[0].name)))
+    batch.append(check(GROUP, "4 kubectl get nodes", master, as_student("kubectl get nodes"),
+                       lambda r: kube.judge_nodes_ready(r, lab), timeout=ready_wait))
+    yield batch

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
+from typing import Callable
 
 from .. import lifecycle, state, ui
 from ..errors import CommandError, LabError
@@ -17,6 +18,7 @@ from ..remote import hosts_for
 from ..ssh import open_connections
 from ..vagrant import Vagrant
 from . import base, etcd, kube, network, pods, printed
+from .check import Check
 from .report import CheckResult, Report, write_reports
 
 
@@ -54,33 +56,38 @@ def groups_for(applied, requested=None):
 
 
 class Checker:
-    """Runs one check on one node and turns whatever happens into a CheckResult."""
+    """Judges one check on one node and turns whatever happens into a CheckResult."""
 
     def __init__(self, lab, hosts, report, read=None):
         self.lab, self.hosts, self.report = lab, hosts, report
-        self.read = read or {}   # node -> command -> Result, read ahead in one round trip
+        self.read = {} if read is None else read   # node -> command -> Result, read ahead
 
     def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
-        """Run commands on node (a list, or a str for one), then judge(*results) -> (ok, detail,
-        hint), or (ok, detail, hint, data) from a judge whose finding others read (report.py).
+        """check(...) judged (judge_one) and recorded in the report; the pods check asks so."""
+        result = self.judge_one(Check(group, check, node, (commands,) if isinstance(commands, str)
+                                      else tuple(commands), judge, timeout, on or ""), interval)
+        self.report.add(result)
+        return result
+
+    def judge_one(self, c: Check, interval=3, done=()) -> CheckResult:
+        """Judge c from what was read ahead, asking its node for what was not.
 
         With a timeout, repeat until the judge passes or the time is up (nodes take a while to
-        register); the duration recorded is how long it took. With on, the commands run on that
-        node instead, and the result is still node's (a pod's state, read with kubectl on the master).
-        """
-        host = self.hosts[on or node]
-        host.step = f"verify/{check}"
+        register); the duration recorded is how long it took."""
+        timeout = c.timeout(done) if callable(c.timeout) else c.timeout
+        host = self.hosts.get(c.on or c.node)
+        if host is not None:
+            host.step = f"verify/{c.name}"
         start = time.monotonic()
-        cmds = [commands] if isinstance(commands, str) else list(commands)
         polls = 0
         while True:
             evidence = []
             try:
                 # the first try from what was read ahead; a poll asks the node again
-                ahead = self.read.get(node, {}) if polls == 0 else {}
-                results = [ahead.get(c) or host.run(c, check=False) for c in cmds]
+                ahead = self.read.get(c.on or c.node, {}) if polls == 0 else {}
+                results = [ahead.get(cmd) or host.run(cmd, check=False) for cmd in c.commands]
                 evidence = [f"$ {r.command}\n{r.output}\n(exit {r.exited})" for r in results]
-                passed, detail, hint, data = _four(judge(*results))
+                passed, detail, hint, data = _four(c.judge(*results))
             except CommandError as e:
                 passed, detail, hint, data = False, f"could not run: {e.command}", str(e), {}
             except ValueError as e:  # a parser met output it cannot read: that is evidence too
@@ -90,22 +97,14 @@ class Checker:
                 break
             if polls == 0 or int(waited) // 30 != int(waited + interval) // 30:
                 # the user sees the wait, and what it waits for, every 30 s
-                ui.info(f"  waiting for {check} on {node} ({detail}): {waited:.0f}s of {timeout:.0f}s")
+                ui.info(f"  waiting for {c.name} on {c.node} ({detail}): {waited:.0f}s of {timeout:.0f}s")
             time.sleep(interval)
             polls += 1
         if timeout and time.monotonic() - start >= interval:
-            ui.info(f"  {check} on {node}: {'passed' if passed else 'gave up'} after "
+            ui.info(f"  {c.name} on {c.node}: {'passed' if passed else 'gave up'} after "
                     f"{time.monotonic() - start:.0f}s")
-        return self.record(group, check, node, passed, detail, hint, "\n".join(evidence),
-                           time.monotonic() - start, data)
-
-    def record(self, group, check, node, passed, detail, hint="", evidence="", seconds=0.0,
-               data=None):
-        """Record a check decided from earlier results (e.g. across nodes: leases differ)."""
-        result = CheckResult(group, check, node, passed, seconds, detail,
-                             evidence if not passed else "", hint if not passed else "", data or {})
-        self.report.add(result)
-        return result
+        return CheckResult(c.group, c.name, c.node, passed, time.monotonic() - start, detail,
+                           "\n".join(evidence) if not passed else "", hint if not passed else "", data)
 
 
 def _four(judged: tuple) -> tuple:
@@ -114,48 +113,29 @@ def _four(judged: tuple) -> tuple:
     return passed, detail, hint, (data[0] if data else {})
 
 
-class _Reader:
-    """A Checker that runs nothing on the nodes: it judges each check from what was read so far,
-    and collects the commands not read yet. A check that only runs after another has passed
-    (flannel0 once the lease is known, the pings between leases) shows up in the round after the
-    one that read what it depends on."""
-
-    def __init__(self, read):
-        self.read = read       # node -> command -> Result
-        self.missing = {}      # node -> [command], in the order the checks ask
-
-    def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
-        cmds = [commands] if isinstance(commands, str) else list(commands)
-        node = on or node
-        have = self.read.get(node, {})
-        if any(c not in have for c in cmds):
-            seen = self.missing.setdefault(node, [])
-            seen += [c for c in cmds if c not in have and c not in seen]
-            return CheckResult(group, check, node, False, 0.0, "")
-        try:
-            passed, detail, *_ = judge(*[have[c] for c in cmds])
-        except (CommandError, ValueError):
-            passed, detail = False, ""
-        return CheckResult(group, check, node, passed, 0.0, detail)
-
-    def record(self, group, check, node, *args, **kwargs):
-        return CheckResult(group, check, node, False, 0.0, "")
+def each_check(checks, lab, judge: Callable) -> list:
+    """Every result of one group's checks(lab) generator, each Check judged by judge(check, done)
+    (done: the group's results so far) in the order yielded. Tests drive a group so."""
+    done: list = []
+    gen = checks(lab)
+    try:
+        batch = next(gen)
+        while True:
+            results = []
+            for c in batch:
+                results.append(judge(c, done + results))
+            done += results
+            batch = gen.send(results)
+    except StopIteration:
+        return done
 
 
-READ_ROUNDS = 3   # a healthy lab needs 2: everything, then the pings between the leases read
-
-
-def read_ahead(lab, hosts, groups, seen=None) -> dict:
-    """node -> command -> Result for what the groups' checks will run, read in rounds: each
-    round asks every node at once, one round trip each, for what the checks asked and was not
-    read yet (see _Reader). What is still missing after the last round is asked when checked.
-    seen: what was read already in this run (node -> command -> Result), not asked again."""
-    read: dict = {node: dict(results) for node, results in (seen or {}).items()}
-
+def _read(hosts, pool, wanted: dict, read: dict) -> None:
+    """Ask each node in wanted (node -> [command]) at once, one round trip each, into read.
+    A node's typed tutorial lines share one login shell (printed.session)."""
     def one(node, commands):
         host = hosts[node]
         host.step = "verify/read ahead"
-        # the tutorial's lines as a student types them: all in one login shell (printed.session)
         typed = [c for c in commands if c.startswith(printed.STUDENT)]
         plain = [c for c in commands if c not in typed]
         batch = plain + ([printed.session(typed)] if len(typed) > 1 else typed)
@@ -166,19 +146,49 @@ def read_ahead(lab, hosts, groups, seen=None) -> dict:
         elif typed and results[-1].answered:
             got[typed[0]] = results[-1]
         return node, got
-    with ThreadPoolExecutor(max_workers=len(lab.nodes)) as pool:
-        for _ in range(READ_ROUNDS):
-            reader = _Reader(read)
-            for _, checks in groups:
-                checks(lab, reader)
-            if not reader.missing:
-                break
-            answered = 0
-            for node, got in pool.map(lambda item: one(*item), reader.missing.items()):
-                read.setdefault(node, {}).update(got)
-                answered += len(got)
-            if not answered:   # the batches died: the checks ask their nodes themselves
-                break
+    for node, got in pool.map(lambda item: one(*item), wanted.items()):
+        read.setdefault(node, {}).update(got)
+
+
+def run_checks(lab, hosts, groups, report, seen=None) -> dict:
+    """Run the groups' checks: each round reads, one round trip per node, every command the
+    groups' pending checks ask that was not read yet (seen: read already in this run), then
+    judges them group by group and asks each group for its next checks. The report gets the
+    results in group order. Returns what was read (node -> command -> Result)."""
+    read: dict = {node: dict(results) for node, results in (seen or {}).items()}
+    checker = Checker(lab, hosts, report, read)
+    live = []     # [name, generator, pending checks, results not yet in the report]
+    for name, checks in groups:
+        gen = checks(lab)
+        live.append([name, gen, next(gen, None) or [], []])
+    done: list = []
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        while any(pending for _, _, pending, _ in live):
+            wanted: dict = {}
+            for _, _, pending, _ in live:
+                for c in pending:
+                    node = c.on or c.node
+                    have, ask = read.get(node, {}), wanted.setdefault(node, [])
+                    ask += [cmd for cmd in c.commands if cmd not in have and cmd not in ask]
+            _read(hosts, pool, {n: cmds for n, cmds in wanted.items() if cmds}, read)
+            for entry in live:
+                _, gen, pending, held = entry
+                results = []
+                for c in pending:
+                    results.append(checker.judge_one(c, done=done + results))
+                done += results
+                held += results
+                try:
+                    entry[2] = gen.send(results) if pending else []
+                except StopIteration:
+                    entry[2] = []
+            # the report in group order: a group's results once every group before it is done
+            for entry in live:
+                for r in entry[3]:
+                    report.add(r)
+                entry[3] = []
+                if entry[2]:
+                    break
     return read
 
 
@@ -198,7 +208,7 @@ def nothing_to_check(lab, vm_states, groups) -> str:
 
 def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False, seen=None) -> Verdict:
     """Run the checks of the applied (or the given) stages, and with with_pods the pods check
-    (pods.py) after them; the Verdict is the exit code. seen: read_ahead's."""
+    (pods.py) after them; the Verdict is the exit code. seen: run_checks'."""
     applied = state.applied_stages(lab)
     groups = groups_for(applied, stages)
     if with_pods and "start" not in applied:
@@ -215,11 +225,9 @@ def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False, seen=N
     ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}"
             + (f", {pods.GROUP}" if with_pods else ""))
     try:
-        checker = Checker(lab, hosts, report, read_ahead(lab, hosts, groups, seen))
-        for _, checks in groups:
-            checks(lab, checker)
+        read = run_checks(lab, hosts, groups, report, seen)
         if with_pods:   # never read ahead: it creates pods and waits for them
-            pods.checks(lab, checker)
+            pods.checks(lab, Checker(lab, hosts, report, read))
     finally:
         for c in conns.values() if owned else ():
             c.close()

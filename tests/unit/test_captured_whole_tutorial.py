@@ -18,10 +18,9 @@ def cap(name: str) -> str:
 
 
 def lease(lab, node="k8s-node1"):
-    leases = {}
-    ok, detail, *_ = network.judge_lease(Result("cat /run/flannel/subnet.env", 0,
-                                                cap("flannel-0.17-subnet.env"), ""), lab, node, leases)
-    return ok, detail, leases
+    ok, detail, _, data = network.judge_lease(Result("cat /run/flannel/subnet.env", 0,
+                                                    cap("flannel-0.17-subnet.env"), ""), lab, node)
+    return ok, detail, {node: network.lease_of(data, lab)} if ok else {}
 
 
 def test_both_nodes_ready_as_kubectl_printed_it(lab):

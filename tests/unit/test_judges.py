@@ -27,7 +27,8 @@ import pytest
 from k8slab.checks import etcd, kube, network, parse, runner
 from k8slab.checks.report import Report
 from k8slab.remote import Result
-from tests.unit.answers import is_active
+from k8slab.checks.report import CheckResult
+from tests.unit.answers import drive, is_active
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURED = ROOT / "tests" / "captured"
@@ -49,7 +50,7 @@ def test_the_shipped_lab_is_the_tutorials(lab):
 
 
 class ScriptedChecker:
-    """Stands in for runner.Checker inside a group's checks(lab, c): answers each command with a
+    """Stands in for runner.Checker for a group's checks (answers.drive): answers each command with a
     canned Result and calls the real judge (the lambdas checks() builds, with their real hints)."""
 
     def __init__(self, answer):
@@ -61,10 +62,8 @@ class ScriptedChecker:
         cmds = [commands] if isinstance(commands, str) else list(commands)
         self.outcomes[(check, node)] = judge(*[self.answer(check, node, c) for c in cmds])
         self.timeouts[(check, node)] = timeout
-        return SimpleNamespace(passed=self.outcomes[(check, node)][0])   # as CheckResult
-
-    def record(self, group, check, node, passed, detail, hint="", evidence="", seconds=0.0):
-        self.outcomes[(check, node)] = (passed, detail, hint)
+        passed, _, _, *data = self.outcomes[(check, node)]
+        return CheckResult(group, check, node, passed, 0.0, "", data=data[0] if data else {})
 
 
 # =============================================================================================
@@ -263,7 +262,7 @@ class TestFlanneldActive:
                 return res(command, 0 if state == "active" else 3, is_active(command, {"flanneld": state}))
             return res(command, 1, "", "cat: /run/flannel/subnet.env: No such file or directory\n")
         c = ScriptedChecker(answer)
-        network.checks(lab, c)
+        drive(network.checks, lab, c)
         return c.outcomes
 
     def test_active(self, lab):
@@ -296,22 +295,21 @@ class TestLease:
     CMD = "cat /run/flannel/subnet.env"
 
     def test_tutorial_lease_inside_the_network(self, lab):
-        leases = {}
-        judged = network.judge_lease(res(self.CMD, 0, TUTORIAL_LEASE), lab, "k8s-node1", leases)
-        assert judged == (True, "lease 10.255.21.1/24, MTU 1472", "", {"lease": "10.255.21.1/24"})
-        assert str(leases["k8s-node1"].subnet) == "10.255.21.1/24"
+        judged = network.judge_lease(res(self.CMD, 0, TUTORIAL_LEASE), lab, "k8s-node1")
+        assert judged == (True, "lease 10.255.21.1/24, MTU 1472", "",
+                          {"lease": "10.255.21.1/24", "mtu": 1472, "ipmasq": False})
+        # the checks that need the lease get it back from the data, as the file said
+        assert network.lease_of(judged[3], lab) == lease_of(TUTORIAL_LEASE)
 
     def test_lease_outside_the_network(self, lab):
         other = "FLANNEL_NETWORK=172.17.0.0/16\nFLANNEL_SUBNET=172.17.21.1/24\nFLANNEL_MTU=1472\n"
-        leases = {}
-        ok, detail, hint, data = network.judge_lease(res(self.CMD, 0, other), lab, "k8s-node1", leases)
+        ok, detail, hint, data = network.judge_lease(res(self.CMD, 0, other), lab, "k8s-node1")
         assert not ok and data == {}
         assert detail == "lease 172.17.21.1/24 (network 172.17.0.0/16) is outside 10.255.0.0/16"
         assert "invoke provision --until etcd" in hint and "restart flanneld" in hint
-        assert leases == {}
 
     def test_missing_file(self, lab):
-        ok, detail, hint, data = network.judge_lease(res(self.CMD, 1), lab, "k8s-node2", {})
+        ok, detail, hint, data = network.judge_lease(res(self.CMD, 1), lab, "k8s-node2")
         assert not ok and detail == "/run/flannel/subnet.env is missing" and data == {}
         assert hint.startswith("flanneld is not active on k8s-node2")
 
@@ -438,7 +436,7 @@ def test_network_checks_wire_leases_to_flannel0_docker0_and_pings(lab):
         raise AssertionError(command)
 
     c = ScriptedChecker(answer)
-    network.checks(lab, c)
+    drive(network.checks, lab, c)
     failed = {k: v for k, v in c.outcomes.items() if not v[0]}
     assert failed == {}
     assert c.outcomes[("leases differ", "all")] == (True, "3 distinct leases", "")
@@ -463,7 +461,7 @@ class TestServicesActive:
     def run_master(self, lab, states, exited):
         c = ScriptedChecker(lambda check, node, command: res(
             command, exited, is_active(command, states) if command.startswith("systemctl") else ""))
-        kube.master_checks(lab, c)
+        drive(kube.master_checks, lab, c)
         return c.outcomes[("master services active", "k8s-master")]
 
     def test_all_active(self, lab):
@@ -481,7 +479,7 @@ class TestServicesActive:
                             if command.startswith("systemctl") else INSPECT_PAUSE(command)
                             if "docker image inspect" in command
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
-        kube.node_checks(lab, c)
+        drive(kube.node_checks, lab, c)
         ok, detail, hint = c.outcomes[("node services active", "k8s-node1")]
         assert not ok and detail == "kubelet inactive, docker inactive"
         assert "invoke ssh k8s-node1" in hint and "kubelet requires docker" in hint
@@ -496,7 +494,7 @@ class TestServicesActive:
                             if command.startswith("systemctl") else INSPECT_PAUSE(command)
                             if "docker image inspect" in command
                             else res(command, 0, cap("tutorial-kubectl-get-nodes-1.5.txt")))
-        kube.node_checks(lab, c)
+        drive(kube.node_checks, lab, c)
         assert c.timeouts[("kubectl get nodes", "k8s-master")] == wait
 
 
@@ -627,7 +625,7 @@ class TestPolling:
         monkeypatch.setattr(runner, "time", clock)
         hosts = {n.name: self.Host(not_ready) for n in lab.nodes}
         report = Report(lab.name)
-        kube.node_checks(lab, runner.Checker(lab, hosts, report))
+        drive(kube.node_checks, lab, runner.Checker(lab, hosts, report))
         return {(r.check, r.node): r for r in report.results}, hosts, clock
 
     def test_passes_once_the_nodes_are_ready(self, lab, monkeypatch):
@@ -706,7 +704,7 @@ class TestReachabilityRetries:
         monkeypatch.setattr(runner, "time", TestPolling.Clock())
         hosts = {n.name: self.Host(misses) for n in lab.nodes}
         report = Report(lab.name)
-        checks(lab, runner.Checker(lab, hosts, report))
+        drive(checks, lab, runner.Checker(lab, hosts, report))
         return {(r.check, r.node): r for r in report.results}
 
     @pytest.mark.parametrize("checks,name", [(etcd.checks, "etcd reachable"),

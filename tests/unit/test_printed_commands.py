@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from k8slab.checks.report import CheckResult
+from k8slab.checks.check import check
+from k8slab.checks.report import Report
+from tests.unit.answers import drive
 from k8slab.checks import printed
 from k8slab.remote import Result
 
@@ -123,12 +127,11 @@ def test_kube_proxy_talks_to_the_master(lab, name):
 
 
 def test_the_flannel_files_as_printed(lab):
-    leases = {}
-    ok, detail, _ = printed.judge_flannel_files(res("docker\nsubnet.env\n"), res(cap("tutorial-flannel-docker.txt")),
-                                                res(cap("tutorial-flannel-subnet.env")), lab, leases, "k8s-node2")
+    ok, detail, _, data = printed.judge_flannel_files(res("docker\nsubnet.env\n"), res(cap("tutorial-flannel-docker.txt")),
+                                                      res(cap("tutorial-flannel-subnet.env")), lab)
     assert ok and detail == "docker --bip=10.255.21.1/24, subnet.env FLANNEL_SUBNET=10.255.21.1/24 MTU 1472"
-    assert str(leases["k8s-node2"].subnet) == "10.255.21.1/24"      # the ping's target, later
-    ok, detail, _ = printed.judge_flannel_files(res("subnet.env\n"), res(""), res(""), lab, {}, "k8s-node2")
+    assert data["lease"] == "10.255.21.1/24"      # the ping's target, later
+    ok, detail, _ = printed.judge_flannel_files(res("subnet.env\n"), res(""), res(""), lab)
     assert not ok and detail == "/run/flannel holds subnet.env"
 
 
@@ -147,9 +150,9 @@ def test_the_group_runs_the_printed_lines_in_the_tutorials_order(lab):
         def run(self, group, check, node, commands, judge, **kw):
             assert group == "commands"
             self.asked.append((check, node))
-            return None
+            return CheckResult(group, check, node, False, 0.0, "")
     c = Collect()
-    printed.checks(lab, c)
+    drive(printed.checks, lab, c)
     checks = [check for check, _ in c.asked]
     assert checks[:5] == ["2.1 netstat -anutp | grep 2379", "2.1 etcdctl member list", "2.1 etcdctl cluster-health",
                           "2.3 etcdctl get /k8s/network/config", "2.4 systemctl status"]
@@ -171,14 +174,20 @@ def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, 
         def run(self, cmd, check=False):
             return res(cap("tutorial-kubectl-get-nodes-1.5.txt"), command=cmd)
 
-    report = Report(lab.name)
-    report.add(CheckResult("nodes", "kubectl get nodes", "k8s-master", True, 16.0, "k8s-node1, k8s-node2 Ready"))
-    checker = runner.Checker(lab, {"k8s-master": Master()}, report, {"k8s-master": {command: res(stale, command=command)}})
-    monkeypatch.setattr(checker, "run", lambda *a, **kw: runner.Checker.run(checker, *a, **kw)
-                        if a[1] == "4 kubectl get nodes" else None)
-    printed.checks(lab, checker)
-    last = report.results[-1]
+    ready = CheckResult("nodes", "kubectl get nodes", "k8s-master", True, 16.0, "k8s-node1, k8s-node2 Ready")
+    checker = runner.Checker(lab, {"k8s-master": Master()}, Report(lab.name),
+                             {"k8s-master": {command: res(stale, command=command)}})
+
+    def judged(nodes_group):
+        def judge(check, done):
+            if check.name != "4 kubectl get nodes":
+                return CheckResult(check.group, check.name, check.node, False, 0.0, "")
+            return checker.judge_one(check, done=[*nodes_group, *done])
+        return runner.each_check(printed.checks, lab, judge)[-1]
+    last = judged([ready])
     assert (last.group, last.check, last.passed) == ("commands", "4 kubectl get nodes", True), last
+    # without the nodes group's Ready, the line read ahead is the answer
+    assert judged([]).detail == "k8s-node1 NotReady"
 
 
 LINES = ["echo printed; echo warned >&2", "exit 3", "printf '\\xe2\\x97\\x8f flanneld.service\\n'",
@@ -220,12 +229,34 @@ def test_read_ahead_sends_a_nodes_typed_lines_as_one_command(lab, tmp_path):
     run_many = host.run_many
     host.run_many = lambda cmds, **kw: (sent.append(list(cmds)), run_many(cmds, **kw))[1]
 
-    def typed(lab, c):
-        for line in LINES:
-            c.run("commands", line, "k8s-master", printed.as_student(line), lambda r: (r.ok, r.stdout, ""))
-        c.run("base", "uname", "k8s-master", "uname -s", lambda r: (r.ok, r.stdout, ""))
-    read = runner.read_ahead(lab, {"k8s-master": host}, [("commands", typed)])
+    def typed(lab):
+        yield [check("commands", line, "k8s-master", printed.as_student(line), lambda r: (r.ok, r.stdout, ""))
+               for line in LINES] + [check("base", "uname", "k8s-master", "uname -s", lambda r: (r.ok, r.stdout, ""))]
+    report = Report(lab.name)
+    read = runner.run_checks(lab, {"k8s-master": host}, [("commands", typed)], report)
+    assert [r.passed for r in report.results] == [True, False, True, True, False, True, True]
     assert len(sent) == 1 and sent[0][0] == "uname -s" and sent[0][1].startswith("su - -c 'd=$(mktemp -d)")
     assert len(sent[0]) == 2
     assert read["k8s-master"][printed.as_student(LINES[0])].stdout == "printed\n"
     assert read["k8s-master"][printed.as_student(LINES[1])].exited == 3
+
+
+def test_each_node_judges_its_own_services_status(lab):
+    """The group is built before anything is judged: each status line keeps its own node's units
+    (a late-bound list once judged the master's line against the nodes' units)."""
+    status = {"k8s-master": cap("debian12-systemctl-status-master-services.txt"),
+              "k8s-node1": cap("debian12-systemctl-status-node-services.txt")}
+
+    class Answer:
+        def run(self, group, check, node, commands, judge, **kw):
+            results = [res(status.get(node, ""), command=c) for c in commands]
+            try:
+                ok, detail, *_ = judge(*results)
+            except ValueError:
+                ok, detail = False, ""
+            return CheckResult(group, check, node, ok, 0.0, detail)
+    judged = {(r.check, r.node): r for r in drive(printed.checks, lab, Answer())}
+    master, node1 = judged[("2.4 systemctl status", "k8s-master")], judged[("3.5 systemctl status", "k8s-node1")]
+    assert master.passed and master.detail == ("kube-apiserver active (running), kube-controller-manager active "
+                                               "(running), kube-scheduler active (running), flanneld active (running)")
+    assert node1.passed and node1.detail.startswith("flanneld active (running), kube-proxy active (running)")

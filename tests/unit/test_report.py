@@ -273,13 +273,13 @@ def test_a_judges_data_reaches_verify_json_and_invoke_status(lab, clock):
     subnet_env = (ROOT / "tests" / "captured" / "tutorial-flannel-subnet.env").read_text()
     c = checker(lab, CannedHost((0, subnet_env, ""), (3, "inactive\n", "")))
     lease = c.run("network", "flannel lease", "k8s-node1", "cat /run/flannel/subnet.env",
-                  lambda r: network.judge_lease(r, lab, "k8s-node1", {}))
+                  lambda r: network.judge_lease(r, lab, "k8s-node1"))
     plain = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
                   lambda r: network.judge_active(r, ["flanneld"], "the hint"))
-    assert lease.data == {"lease": "10.255.21.1/24"} and plain.data == {}
+    found = {"lease": "10.255.21.1/24", "mtu": 1472, "ipmasq": False}
+    assert lease.data == found and plain.data == {}
     json_path, _ = write_reports(lab, c.report)
-    assert [r["data"] for r in json.loads(json_path.read_text())["results"]] == [
-        {"lease": "10.255.21.1/24"}, {}]
+    assert [r["data"] for r in json.loads(json_path.read_text())["results"]] == [found, {}]
     state.record_verify(lab, 1, 1, 1000.0)
     assert leases_shown(lab) == {"k8s-master": None, "k8s-node1": "10.255.21.1/24", "k8s-node2": None}
 
@@ -303,10 +303,11 @@ def leases_shown(lab) -> dict:
     return {n.name: n.flannel_subnet for n in view.nodes}
 
 
-def test_record_keeps_evidence_and_hint_only_for_failures(lab):
+def test_a_check_decided_from_earlier_results_keeps_its_hint_only_for_failures(lab):
+    """leases differ runs no command: its judge reads the leases the other checks found."""
     c = runner.Checker(lab, {}, Report(lab.name))
-    ok = c.record("network", "leases differ", "all", True, "3 distinct leases", "a hint", "evidence")
-    bad = c.record("network", "leases differ", "all", False, "a, b share x", "a hint", "evidence", 0.5)
-    assert (ok.hint, ok.evidence) == ("", "")
-    assert (bad.hint, bad.evidence, bad.seconds) == ("a hint", "evidence", 0.5)
+    ok = c.run("network", "leases differ", "all", [], lambda: (True, "3 distinct leases", "a hint"))
+    bad = c.run("network", "leases differ", "all", [], lambda: (False, "a, b share x", "a hint"))
+    assert (ok.passed, ok.hint, ok.evidence) == (True, "", "")
+    assert (bad.passed, bad.hint, bad.detail) == (False, "a hint", "a, b share x")
     assert c.report.results == [ok, bad]

@@ -13,7 +13,8 @@ import pytest
 from k8slab.checks import base, network, parse
 from k8slab.config import load_lab
 from k8slab.remote import Result
-from tests.unit.answers import is_active
+from k8slab.checks.report import CheckResult
+from tests.unit.answers import drive, is_active
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURED = ROOT / "tests" / "captured"
@@ -114,11 +115,13 @@ class Recorder:
         self.answer, self.runs, self.outcomes = answer, [], {}
 
     def run(self, group, check, node, commands, judge, timeout=0, interval=3):
-        self.runs.append((group, check, node, commands))
+        (command,) = commands    # each base check runs one command
+        self.runs.append((group, check, node, command))
         try:
-            self.outcomes[(check, node)] = judge(self.answer(commands))
+            self.outcomes[(check, node)] = judge(self.answer(command))
         except ValueError as e:     # as runner.Checker: unreadable output is a failure
             self.outcomes[(check, node)] = (False, f"unexpected output: {e}", "")
+        return CheckResult(group, check, node, self.outcomes[(check, node)][0], 0.0, "")
 
 
 def test_every_node_gets_each_base_check_in_one_command(lab):
@@ -129,7 +132,7 @@ def test_every_node_gets_each_base_check_in_one_command(lab):
             return Result(cmd, 0, cap("ip-4-o-addr-node.txt"), "")
         return Result(cmd, 3, is_active(cmd, default="inactive"), "")
     c = Recorder(answer)
-    base.checks(lab, c)
+    drive(base.checks, lab, c)
     # firewall and time sync read the node's one `systemctl is-active` of every unit verify asks about
     states = {n.name: network.unit_states(lab, n)[0] for n in lab.nodes}
     assert states["k8s-node1"].startswith("systemctl is-active firewalld ntpd flanneld")
@@ -148,7 +151,7 @@ def test_debian12_syncs_time_with_timesyncd(tmp_path):
     (tmp_path / "lab.yaml").write_text((ROOT / "lab.yaml").read_text().replace(
         "platform: centos7", "platform: debian12").replace("until: start", "until: etcd"))
     c = Recorder(lambda cmd: Result(cmd, 0, is_active(cmd) if cmd.startswith("systemctl") else "", ""))
-    base.checks(load_lab(tmp_path / "lab.yaml"), c)
+    drive(base.checks, load_lab(tmp_path / "lab.yaml"), c)
     time_sync = next(cmd for _, check, node, cmd in c.runs if (check, node) == ("time sync", "k8s-node1"))
     assert "systemd-timesyncd" in time_sync.split() and "ntpd" not in time_sync.split()
     assert c.outcomes[("time sync", "k8s-node1")] == (True, "systemd-timesyncd active", "")

@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from k8slab.checks.report import CheckResult
+from tests.unit.answers import drive
 from k8slab.checks import kube, parse
 from k8slab.remote import Result
 
@@ -86,8 +88,8 @@ def test_node_checks_ask_for_json(lab):
 
     class Recorder:
         def run(self, group, check, node, cmds, judge, timeout=0, interval=3):
-            commands.append(cmds)
-            return SimpleNamespace(passed=True)  # runner.Checker returns a CheckResult
+            commands.append(cmds[0] if len(cmds) == 1 else cmds)
+            return CheckResult(group, check, node, True, 0.0, "")
 
-    kube.node_checks(lab, Recorder())
+    drive(kube.node_checks, lab, Recorder())
     assert commands[-1] == CMD

@@ -1,6 +1,6 @@
-"""verify reads ahead: the commands of every check, recorded by running the groups' checks on a
-Checker that runs nothing, then asked of each node in one round trip (Host.run_many). It must
-judge exactly as asking command by command does, in fewer round trips.
+"""verify reads ahead: each round asks every node, in one round trip (Host.run_many), for the
+commands of the checks the groups yielded (runner.run_checks). It must judge exactly as asking
+command by command does, in fewer round trips.
 
 The "nodes" here are this machine's own bash through invoke's Context (Fabric's `run`
 interface; the VMs run the same strings over SSH), so the base and etcd groups' real commands
@@ -16,6 +16,7 @@ import pytest
 from invoke import Context
 
 from k8slab.checks import base, etcd, runner
+from k8slab.checks.check import check
 from k8slab.facts import http
 from k8slab.checks.report import Report
 from k8slab.remote import Host
@@ -51,21 +52,26 @@ def hosts_for(lab, tmp_path):
                                  tmp_path / f"{n.name}.log", become=False)) for n in lab.nodes}
 
 
-def judged(lab, hosts, read):
+def one_by_one(lab, hosts, groups):
+    """Each check judged by asking its node for each of its commands, nothing read ahead."""
+    checker = runner.Checker(lab, hosts, Report(lab.name))
+    return [(r.check, r.node, r.passed, r.detail) for _, checks in groups
+            for r in runner.each_check(checks, lab, lambda c, done: checker.judge_one(c, done=done))]
+
+
+def ahead(lab, hosts, groups, seen=None):
     report = Report(lab.name)
-    checker = runner.Checker(lab, hosts, report, read)
-    for _, checks in GROUPS:
-        checks(lab, checker)
-    return [(r.check, r.node, r.passed, r.detail) for r in report.results]
+    read = runner.run_checks(lab, hosts, groups, report, seen)
+    return [(r.check, r.node, r.passed, r.detail) for r in report.results], read
 
 
 def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path, monkeypatch):
     monkeypatch.setattr(etcd, "REACH_WAIT", 0)   # nothing answers here: no retries
     live_hosts = hosts_for(lab, tmp_path)
-    live = judged(lab, live_hosts, {})
+    live = one_by_one(lab, live_hosts, GROUPS)
     ahead_hosts = hosts_for(lab, tmp_path)
-    read = runner.read_ahead(lab, ahead_hosts, GROUPS)
-    assert judged(lab, ahead_hosts, read) == live
+    results, read = ahead(lab, ahead_hosts, GROUPS)
+    assert results == live
     # every command came from the one batch per node: nothing asked afterwards
     assert [h.calls for h in ahead_hosts.values()] == [1, 1, 1]
     assert sum(h.calls for h in live_hosts.values()) == len(live)   # one per check before
@@ -73,48 +79,44 @@ def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path,
     assert "/dev/tcp/127.0.0.1/" in etcd.http.get(lab.etcd.ip, 2379, "/version")
 
 
-def lease_then_ping(lab, c):
+def lease_then_ping(lab):
     """Like the network group: the second check exists only once the first has passed, and asks
-    another node about what the first one read."""
-    leases = {}
-
-    def judge_lease(r):
-        if r.ok:
-            leases["k8s-master"] = r.stdout.strip()
-        return r.ok, r.stdout.strip(), ""
-    c.run("network", "lease", "k8s-master", "echo 10.255.7.0", judge_lease)
-    if leases:
-        c.run("ping", "ping", "k8s-node1", f"echo reply from {leases['k8s-master']}",
-              lambda r: (r.stdout == "reply from 10.255.7.0\n", r.stdout.strip(), ""))
+    another node about what the first one found (its data)."""
+    found = yield [check("network", "lease", "k8s-master", "echo 10.255.7.0",
+                         lambda r: (r.ok, r.stdout.strip(), "", {"lease": r.stdout.strip()}))]
+    if found[0].passed:
+        lease = found[0].data["lease"]
+        yield [check("ping", "ping", "k8s-node1", f"echo reply from {lease}",
+                     lambda r: (r.stdout == "reply from 10.255.7.0\n", r.stdout.strip(), ""))]
 
 
 def test_read_ahead_asks_a_dependent_check_in_the_next_round(lab, tmp_path):
-    live = [(c, n, p, d) for c, n, p, d in judged_groups(lab, hosts_for(lab, tmp_path), {}, [lease_then_ping])]
+    live = one_by_one(lab, hosts_for(lab, tmp_path), [("network", lease_then_ping)])
     assert [(c, p) for c, _, p, _ in live] == [("lease", True), ("ping", True)]
     hosts = hosts_for(lab, tmp_path)
-    read = runner.read_ahead(lab, hosts, [("network", lease_then_ping)])
-    # round 1 read the lease on the master, round 2 the ping on node1
+    results, _ = ahead(lab, hosts, [("network", lease_then_ping)])
+    # round 1 read the lease on the master, round 2 the ping on node1; nothing asked when judging
     assert {n: h.calls for n, h in hosts.items()} == {"k8s-master": 1, "k8s-node1": 1, "k8s-node2": 0}
-    assert judged_groups(lab, hosts, read, [lease_then_ping]) == live
-    assert sum(h.calls for h in hosts.values()) == 2     # nothing asked when judging
-
-
-def judged_groups(lab, hosts, read, groups):
-    report = Report(lab.name)
-    checker = runner.Checker(lab, hosts, report, read)
-    for checks in groups:
-        checks(lab, checker)
-    return [(r.check, r.node, r.passed, r.detail) for r in report.results]
+    assert results == live
 
 
 def test_what_the_run_read_already_is_not_asked_again(lab, tmp_path, monkeypatch):
     """up hands verify what provisioning read when it changed nothing: those commands are not sent."""
     monkeypatch.setattr(etcd, "REACH_WAIT", 0)
-    first = hosts_for(lab, tmp_path)
-    read = runner.read_ahead(lab, first, GROUPS)
+    first, read = ahead(lab, hosts_for(lab, tmp_path), GROUPS)
     again = hosts_for(lab, tmp_path)
     master = read["k8s-master"]
     seen = {"k8s-master": master}
-    assert runner.read_ahead(lab, again, GROUPS, seen) == read
+    results, read_again = ahead(lab, again, GROUPS, seen)
+    assert results == first and read_again == read
     assert {n: h.calls for n, h in again.items()} == {"k8s-master": 0, "k8s-node1": 1, "k8s-node2": 1}
     assert seen == {"k8s-master": master}    # the caller's dict is not written into
+
+
+def test_the_report_keeps_group_order_when_a_later_group_finishes_first(lab, tmp_path):
+    """The network group needs two rounds, the etcd-like one after it one: the report still
+    lists the first group's results before the second's."""
+    def one_round(lab):
+        yield [check("etcd", "quick", "k8s-node2", "echo quick", lambda r: (r.ok, "quick", ""))]
+    results, _ = ahead(lab, hosts_for(lab, tmp_path), [("network", lease_then_ping), ("etcd", one_round)])
+    assert [c for c, *_ in results] == ["lease", "ping", "quick"]

@@ -1,0 +1,28 @@
+"""A check as data (what verify runs), apart from the runner that batches and judges checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check as data: run commands on a node, judge their results.
+
+    A group's checks are a generator (checks(lab)) that yields lists of Checks and is sent back
+    their CheckResults, in order: a check that needs another's finding (the pings need the
+    leases) is yielded after it, built from the results' data. Every check is judged once."""
+    group: str
+    name: str
+    node: str               # whose result it is
+    commands: tuple = ()    # none: decided from earlier results alone (leases differ)
+    judge: Callable = None  # judge(*results) -> (ok, detail, hint) or (ok, detail, hint, data)
+    # seconds to keep asking until it passes; a callable is given the results so far
+    timeout: Union[float, Callable] = 0
+    on: str = ""            # run the commands on this node (a pod's state: kubectl on the master)
+
+
+def check(group, name, node, commands, judge, timeout=0, on="") -> Check:
+    """A Check; commands as a str for one, or a list."""
+    return Check(group, name, node, (commands,) if isinstance(commands, str) else tuple(commands),
+                 judge, timeout, on)
