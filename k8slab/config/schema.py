@@ -9,7 +9,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .. import tutorial
-from ..allocate.names import MAX_COPIES
+from ..allocate.names import MAX_COPIES, Names, copy_names
 from ..errors import LabError
 from ..platforms import PLATFORMS, STAGES, Platform
 from .fields import (Address, BoxUrl, Checksum, EtcdPrefix, HostName, IPv4, LabName, Network, Role, StudentName,
@@ -112,6 +112,7 @@ class Lab(BaseModel):
 
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
     _copy_index: int = PrivateAttr(default=1)          # set by copies.copy_lab
+    _names: Optional[Names] = PrivateAttr(default=None)  # a copy's, set by copies.copy_lab
 
     @property
     def copy_index(self) -> int:
@@ -123,8 +124,14 @@ class Lab(BaseModel):
         return self._path
 
     @property
+    def names(self) -> Names:
+        """What this lab's folder, VMs and networks are called: a copy's are those its class
+        allocated it; a lab's own, those of a class of one."""
+        return self._names or copy_names(self.name, 1, 1)
+
+    @property
     def workdir(self) -> Path:
-        return self.path.parent / ".lab" / self.name
+        return self.path.parent / self.names.folder
 
     @property
     def box_source(self) -> Optional[str]:
