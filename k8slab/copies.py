@@ -43,8 +43,8 @@ def _host() -> allocate.Host:
 
 
 def _own_bridges(lab) -> tuple:
-    names = [allocate.copy_names(lab.name, k, lab.copies).lab for k in range(1, lab.copies + 1)]
-    return tuple(b for n in names for b in probes.lab_bridges(n))
+    return tuple(b for k in range(1, lab.copies + 1)
+                 for b in probes.lab_bridges(allocate.copy_names(lab.name, k, lab.copies)))
 
 
 def expand(lab) -> list:
@@ -71,6 +71,7 @@ def copy_lab(lab, copy: allocate.Copy):
     libvirt = lab.libvirt.model_copy(update={"management_network": copy.management_subnet})
     out = lab.model_copy(update={"name": copy.names.lab, "copies": 1, "libvirt": libvirt})
     out._copy_index = copy.index
+    out._names = copy.names
     return out
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import jinja2
 
-from .tutorial import management_network_name, private_network_name
 from .workdir import ensure_workdir, write_if_changed
 
 TEMPLATE = "Vagrantfile.j2"  # in k8slab/templates/, read through the installed package
@@ -22,7 +21,7 @@ def render_vagrantfile(lab, provider: str) -> str:
     )
     return env.get_template(TEMPLATE).render(
         lab_file=lab.path.name,
-        lab_name=lab.name,
+        names=lab.names,
         provider=provider,
         box=lab.box,
         box_url=lab.box_source,
@@ -30,8 +29,6 @@ def render_vagrantfile(lab, provider: str) -> str:
         boot_timeout=BOOT_TIMEOUT,
         nodes=lab.nodes,
         netmask=str(lab.private_network.netmask),
-        private_network_name=private_network_name(lab.name),
-        management_network_name=management_network_name(lab.name),
         libvirt=lab.libvirt,
     )
 

@@ -1,5 +1,6 @@
 """The tutorial's cluster in names and numbers, written once: ports, services, files, etcd keys,
-and the names k8s-lab gives what it makes for a lab (libvirt networks, the restart marks).
+and the restart marks k8s-lab leaves on the nodes (a lab's own names, its folder, VMs and
+libvirt networks, are allocate/names.py's).
 
 The engine (config defaults, verify's checks, the steps) and the tutorial's stages
 (provision/) both read them here; provision/ imports the engine, never the other way round.
@@ -52,16 +53,6 @@ PENDING_RESTART = "/var/lib/k8s-lab/restart"
 def flannel_key(prefix: str) -> str:
     """The etcd key flanneld reads its network from (2.3.1)."""
     return f"{prefix}/config"
-
-
-def private_network_name(lab_name: str) -> str:
-    """The libvirt network of the nodes' private IPs."""
-    return f"{lab_name}-private"
-
-
-def management_network_name(lab_name: str) -> str:
-    """vagrant-libvirt's NAT network, one per lab so several labs live on one host."""
-    return f"{lab_name}-mgmt"
 
 
 def etcdctl(endpoint: str) -> str:

@@ -16,13 +16,14 @@
 
 A caveat of `<name>-<k>`: a lab named `k8s-lab-2` next to copy 2 of a lab `k8s-lab` would
 share names; lab names that end in -<digits> are best avoided beside a class.
+
+These names are made here only: a lab reads its own as Lab.names (its folder, the Vagrantfile's
+domain prefix and networks, the doctor's look at libvirt's network files).
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-
-from .. import tutorial
 
 IFNAME_MAX = 15
 TAG_MAX = 10
@@ -35,13 +36,15 @@ MAX_COPIES = 99
 class Names:
     lab: str                 # the copy's lab name (what Lab.name is for a single lab)
     domain_prefix: str       # vagrant-libvirt's default_prefix: domains are <prefix><node>
-    management_network: str  # libvirt network names
-    private_network: str
+    # vagrant-libvirt's NAT network, one per lab (copy) so several live on one host
+    management_network: str
+    private_network: str     # the isolated libvirt network of the nodes' private IPs
     folder: str              # the lab folder, relative to the lab file's folder
     management_bridge: str   # at most IFNAME_MAX characters
     private_bridge: str
 
     def domain(self, node: str) -> str:
+        """The node's VM: its libvirt domain, and its VirtualBox VM's name the same way."""
         return f"{self.domain_prefix}{node}"
 
 
@@ -57,7 +60,6 @@ def copy_names(lab_name: str, index: int, copies: int) -> Names:
     name = lab_name if copies == 1 else f"{lab_name}-{index}"
     short = tag(lab_name)
     return Names(lab=name, domain_prefix=f"{name}-",
-                 management_network=tutorial.management_network_name(name),
-                 private_network=tutorial.private_network_name(name),
+                 management_network=f"{name}-mgmt", private_network=f"{name}-private",
                  folder=f".lab/{name}",
                  management_bridge=f"{short}-{index}m", private_bridge=f"{short}-{index}p")

@@ -71,12 +71,6 @@ def load_lab(path) -> Lab:
         raise ConfigError(path, problems)
 
     lab._path = path
-    lab.box = lab.box or lab.platform_info.box  # the YAML key is an override; code reads the box
-    for node in lab.nodes:
-        if node.memory is None:
-            node.memory = lab.defaults.memory
-        if node.cpus is None:
-            node.cpus = lab.defaults.cpus
     return lab
 
 

@@ -6,10 +6,10 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .. import tutorial
-from ..allocate.names import MAX_COPIES
+from ..allocate.names import MAX_COPIES, Names, copy_names
 from ..errors import LabError
 from ..platforms import PLATFORMS, STAGES, Platform
 from .fields import (Address, BoxUrl, Checksum, EtcdPrefix, HostName, IPv4, LabName, Network, Role, StudentName,
@@ -24,6 +24,7 @@ class Node(BaseModel):
     ip: IPv4
     roles: list[Role]
     aliases: list[HostName] = Field(default_factory=list)
+    # None in the file: the lab's defaults, filled in by Lab._fill_in
     memory: Optional[int] = Field(default=None, ge=256)
     cpus: Optional[int] = Field(default=None, ge=1)
 
@@ -87,7 +88,7 @@ class Lab(BaseModel):
     model_config = STRICT
     name: LabName = "k8s-lab"
     platform: Literal[tuple(PLATFORMS)] = "centos7"  # type: ignore[valid-type]
-    box: Optional[Word] = None
+    box: Optional[Word] = None   # None in the file: the platform's box (Lab._fill_in)
     # where Vagrant adds the box from when it is not installed (a .box file, relative to the lab
     # file, or a URL), and the checksum it must have: a class keeps the box that works
     box_url: Optional[BoxUrl] = None
@@ -112,6 +113,19 @@ class Lab(BaseModel):
 
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
     _copy_index: int = PrivateAttr(default=1)          # set by copies.copy_lab
+    _names: Optional[Names] = PrivateAttr(default=None)  # a copy's, set by copies.copy_lab
+
+    @model_validator(mode="after")
+    def _fill_in(self) -> "Lab":
+        """The defaults that depend on other keys: the platform's box (the YAML key is an
+        override; code reads the box), a node's memory and CPUs from defaults."""
+        self.box = self.box or self.platform_info.box
+        for node in self.nodes:
+            if node.memory is None:
+                node.memory = self.defaults.memory
+            if node.cpus is None:
+                node.cpus = self.defaults.cpus
+        return self
 
     @property
     def copy_index(self) -> int:
@@ -123,8 +137,14 @@ class Lab(BaseModel):
         return self._path
 
     @property
+    def names(self) -> Names:
+        """What this lab's folder, VMs and networks are called: a copy's are those its class
+        allocated it; a lab's own, those of a class of one."""
+        return self._names or copy_names(self.name, 1, 1)
+
+    @property
     def workdir(self) -> Path:
-        return self.path.parent / ".lab" / self.name
+        return self.path.parent / self.names.folder
 
     @property
     def box_source(self) -> Optional[str]:

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..tutorial import management_network_name, private_network_name
 from ..vagrant import machine_ids
 
 LIBVIRT_IMAGES = "/var/lib/libvirt/images"
@@ -60,12 +59,12 @@ def nearest_existing(path) -> Path:
         p = p.parent
     return p
 
-def lab_bridges(lab_name: str, dirs: Iterable = LIBVIRT_NETWORK_DIRS) -> list:
-    """The bridges of this lab's own libvirt networks (<name>-private, <name>-mgmt), read from
+def lab_bridges(names, dirs: Iterable = LIBVIRT_NETWORK_DIRS) -> list:
+    """The bridges of a lab's own libvirt networks (names: its allocate.Names), read from
     libvirt's network XML files; they carry the lab's subnets and are no clash."""
     bridges = []
     for d in dirs:
-        for network in (private_network_name(lab_name), management_network_name(lab_name)):
+        for network in (names.private_network, names.management_network):
             f = Path(d) / f"{network}.xml"
             try:
                 root = ET.parse(f).getroot()

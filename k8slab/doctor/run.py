@@ -71,7 +71,7 @@ def run_doctor(lab, provider: str, copies=None) -> list:
             findings.append(Finding("host networks", WARN, f"cannot parse `ip -j` output: {e}",
                                     "check by hand with `ip addr`"))
         if nets is not None:
-            ignore = [b for c in copies for b in probes.lab_bridges(c.name)] if provider == "libvirt" else \
+            ignore = [b for c in copies for b in probes.lab_bridges(c.names)] if provider == "libvirt" else \
                 [i for i, n in nets if i.startswith("vboxnet") and n == lab.private_network]
             avoid = [lab.cluster.service_range, lab.cluster.flannel_network,
                      *(c.libvirt.management_network for c in copies)]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import tutorial
 from k8slab.allocate import (DISK_PER_VM, IFNAME_MAX, MAX_COPIES, RESERVED, AllocationError,
                              Host, allocate, copy_names, tag)
 from k8slab.doctor import host_networks
@@ -76,8 +75,8 @@ def test_a_single_copy_keeps_the_labs_own_names(lab):
     (c,) = allocate(lab, 1, QUIET).copies
     assert c.names.lab == lab.name and c.names.folder == f".lab/{lab.name}"
     assert lab.workdir == lab.path.parent / c.names.folder
-    assert c.names.private_network == tutorial.private_network_name(lab.name)
-    assert c.names.management_network == tutorial.management_network_name(lab.name)
+    assert c.names == lab.names                    # what its folder and Vagrantfile use
+    assert (c.names.private_network, c.names.management_network) == ("k8s-lab-private", "k8s-lab-mgmt")
     assert c.names.domain_prefix == f"{lab.name}-"  # lv.default_prefix in the Vagrantfile
     assert c.management_subnet == lab.libvirt.management_network  # free here: unchanged
 

@@ -8,6 +8,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
+import yaml
 from invoke import Context, Exit
 
 from k8slab.config import Lab, Node, Problem, default_config_path, load_lab
@@ -229,6 +230,15 @@ def test_a_platform_that_cannot_run_a_stage_is_refused_with_the_reason(tmp_path,
         load_lab(path).stages_until("master")
     path.write_text(DEBIAN_LAB.replace("until: etcd", "until: start"))
     assert "until (line 8): platform debian12 cannot run stage 'start'" in error_text(path)
+
+
+def test_the_model_itself_fills_in_what_depends_on_other_keys():
+    """Lab validated without load_lab has the platform's box and the nodes' sizes from
+    defaults: the model holds these defaults, not its loader."""
+    data = yaml.safe_load(DEBIAN_LAB.replace("box: k8s-lab-test/debian12\n", ""))
+    lab = Lab.model_validate(data)
+    assert lab.box == "debian/bookworm64"
+    assert [(n.memory, n.cpus) for n in lab.nodes] == [(768, 1), (512, 1), (768, 2)]
 
 
 def test_debian12_default_box(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from k8slab import doctor
+from k8slab.allocate import copy_names
 from k8slab.doctor import (FAIL, PASS, WARN, Finding, blocking, check_box, check_cpus, check_disk,
                            check_libvirt, check_memory, check_subnet_clash, check_vagrant,
                            check_vbox_networks, check_virtualbox, host_networks, lab_bridges,
@@ -278,7 +279,7 @@ def test_the_labs_own_libvirt_bridge_is_no_clash(tmp_path):
         LIBVIRT_NETWORK_XML.format(name="k8s-lab-private", bridge="virbr2"))
     (tmp_path / "k8s-lab2-private.xml").write_text(
         LIBVIRT_NETWORK_XML.format(name="k8s-lab2-private", bridge="virbr3"))
-    assert lab_bridges("k8s-lab", [tmp_path]) == ["virbr2"]
+    assert lab_bridges(copy_names("k8s-lab", 1, 1), [tmp_path]) == ["virbr2"]
     nets = [("virbr2", IPv4Network("192.168.0.0/24"))]
     net = {"private_network": IPv4Network("192.168.0.0/24")}
     assert check_subnet_clash(net, nets, ignore=["virbr2"])[0].status == PASS
