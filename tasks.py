@@ -128,7 +128,8 @@ def _exit_for(verdict):
           iterable=["stage"])
 def verify(c, config="", stage=None, copy="", pods=False):
     """Run the tutorial's smoke tests for the applied stages (exit 1: one failed, 3: none ran)."""
-    _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None, with_pods=pods))
+    from provision import TUTORIAL
+    _exit_for(workflow.verify(load(config, copy)[1], TUTORIAL, stages=stage or None, with_pods=pods))
 
 
 @lab_task()

@@ -26,6 +26,7 @@ from .workdir import ensure_workdir, write_atomic
 class Playbook:
     steps: Callable   # (stage, lab, node, facts.Facts) -> [steps.Step], in order
     scripts: object   # the folder (a Path or importlib.resources Traversable) of the ShellSteps' scripts
+    checks: object = None   # verify's checks.check.CheckSet
 
 
 @dataclass

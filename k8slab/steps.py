@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import shlex
 import time
 from dataclasses import dataclass, field

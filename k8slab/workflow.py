@@ -132,8 +132,8 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
                     return None
                 # every machine is up and provisioning reached each one: asking Vagrant for
                 # their states again would only cost another `vagrant status`
-                return runner.verify(copy, vm_states={n.name: "running" for n in copy.nodes},
-                                     conns=conns, with_pods=with_pods, seen=seen)
+                return runner.verify(copy, playbook.checks, vm_states={n.name: "running" for n in copy.nodes},
+                                     conns=conns, requested=with_pods, seen=seen)
             finally:
                 for c in conns.values():
                     c.close()
@@ -178,8 +178,9 @@ def suspend(copies: list) -> list:
     return each(copies, one)
 
 
-def verify(copies: list, stages=None, with_pods: bool = False) -> runner.Verdict:
-    return worst(each(copies, lambda copy: runner.verify(copy, stages=stages, with_pods=with_pods)))
+def verify(copies: list, playbook, stages=None, with_pods: bool = False) -> runner.Verdict:
+    return worst(each(copies, lambda copy: runner.verify(copy, playbook.checks, stages=stages,
+                                                         requested=with_pods)))
 
 
 def reset(lab, copies: list, stage: str) -> list:

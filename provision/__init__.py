@@ -8,7 +8,8 @@ from importlib import resources
 
 from k8slab.provisioning import Playbook
 
+from .checks import CHECKS
 from .stages import steps_for
 
 SCRIPTS = resources.files(__name__) / "scripts"
-TUTORIAL = Playbook(steps=steps_for, scripts=SCRIPTS)
+TUTORIAL = Playbook(steps=steps_for, scripts=SCRIPTS, checks=CHECKS)

@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 
 from k8slab.doctor.probes import static_cc_problem
-from k8slab.checks.kube import DOCKER_DOWN, docker_down, image_inspect
+from provision.checks.kube import DOCKER_DOWN, docker_down, image_inspect
 from k8slab.errors import LabError
 from k8slab.steps import Plan, Step
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable, Optional, Union
 
 
 @dataclass(frozen=True)
@@ -26,3 +26,22 @@ def check(group, name, node, commands, judge, timeout=0, on="") -> Check:
     """A Check; commands as a str for one, or a list."""
     return Check(group, name, node, (commands,) if isinstance(commands, str) else tuple(commands),
                  judge, timeout, on)
+
+
+@dataclass(frozen=True)
+class OnRequest:
+    """Checks a tutorial runs only when asked (`verify --pods`): they change the lab or wait long,
+    so they are never read ahead; checks(lab, checker) asks through Checker.run."""
+    checks: Callable
+    group: str          # its name in the report and in verify's first line
+    needs: str          # the stage that must be applied before they can run
+    refused: str        # why not before that stage; {lab} is the lab's name
+    reminder: str       # said after a verify that did not ask for them, once `needs` is applied
+
+
+@dataclass(frozen=True)
+class CheckSet:
+    """What a tutorial hands verify: its groups in the order they run, each with the stages it
+    needs applied ((name, checks(lab) generator, stages)), and its checks run on request."""
+    groups: tuple
+    on_request: Optional[OnRequest] = None

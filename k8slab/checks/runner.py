@@ -17,8 +17,8 @@ from ..errors import CommandError, LabError
 from ..remote import hosts_for
 from ..ssh import open_connections
 from ..vagrant import Vagrant
-from . import base, etcd, kube, network, pods, printed
-from .check import Check
+from . import typed
+from .check import Check, CheckSet
 from .report import CheckResult, Report, write_reports
 
 
@@ -31,28 +31,16 @@ class Verdict(IntEnum):
     NOTHING_CHECKED = 3
 
 
-# Check groups in the order they run, and the stage each belongs to. The kube and flannel
-# groups need their services started, so they also wait for the `start` stage.
-GROUPS = (("base", base.checks, ("base",)),
-          ("etcd", etcd.checks, ("etcd",)),
-          ("master", kube.master_checks, ("master", "start")),
-          ("network", network.checks, ("network", "start")),
-          ("nodes", kube.node_checks, ("nodes", "start")),
-          # the tutorial's own lines as a student types them: they need the whole tutorial (start
-          # is its last stage: applied, it means every stage was)
-          (printed.GROUP, printed.checks, ("start",)))
-
-
-def groups_for(applied, requested=None):
-    """The check groups to run: those of the requested stages (a stage asks for the groups
-    that wait for it too: `start` for the services it starts), else of the applied ones."""
+def groups_for(groups, applied, requested=None):
+    """The check groups (a CheckSet's) to run: those of the requested stages (a stage asks for
+    the groups that wait for it too: `start` for the services it starts), else of the applied ones."""
     if requested:
-        unknown = set(requested) - {s for g, _, needs in GROUPS for s in (g, *needs)}
+        unknown = set(requested) - {s for g, _, needs in groups for s in (g, *needs)}
         if unknown:
             raise LabError(f"verify: {', '.join(sorted(unknown))} is not a stage; choose from "
-                           f"{', '.join(dict.fromkeys(s for g, _, needs in GROUPS for s in (g, *needs)))}")
-        return [(g, fn) for g, fn, needs in GROUPS if g in requested or set(needs) & set(requested)]
-    return [(g, fn) for g, fn, needs in GROUPS if all(s in applied for s in needs)]
+                           f"{', '.join(dict.fromkeys(s for g, _, needs in groups for s in (g, *needs)))}")
+        return [(g, fn) for g, fn, needs in groups if g in requested or set(needs) & set(requested)]
+    return [(g, fn) for g, fn, needs in groups if all(s in applied for s in needs)]
 
 
 class Checker:
@@ -132,19 +120,19 @@ def each_check(checks, lab, judge: Callable) -> list:
 
 def _read(hosts, pool, wanted: dict, read: dict) -> None:
     """Ask each node in wanted (node -> [command]) at once, one round trip each, into read.
-    A node's typed tutorial lines share one login shell (printed.session)."""
+    A node's lines typed as a student share one login shell (typed.session)."""
     def one(node, commands):
         host = hosts[node]
         host.step = "verify/read ahead"
-        typed = [c for c in commands if c.startswith(printed.STUDENT)]
-        plain = [c for c in commands if c not in typed]
-        batch = plain + ([printed.session(typed)] if len(typed) > 1 else typed)
+        as_typed = [c for c in commands if c.startswith(typed.STUDENT)]
+        plain = [c for c in commands if c not in as_typed]
+        batch = plain + ([typed.session(as_typed)] if len(as_typed) > 1 else as_typed)
         results = host.run_many(batch)
         got = {c: r for c, r in zip(plain, results) if r.answered}
-        if len(typed) > 1:
-            got.update(printed.split_session(typed, results[-1]))
-        elif typed and results[-1].answered:
-            got[typed[0]] = results[-1]
+        if len(as_typed) > 1:
+            got.update(typed.split_session(as_typed, results[-1]))
+        elif as_typed and results[-1].answered:
+            got[as_typed[0]] = results[-1]
         return node, got
     for node, got in pool.map(lambda item: one(*item), wanted.items()):
         read.setdefault(node, {}).update(got)
@@ -206,14 +194,15 @@ def nothing_to_check(lab, vm_states, groups) -> str:
     return ""
 
 
-def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False, seen=None) -> Verdict:
-    """Run the checks of the applied (or the given) stages, and with with_pods the pods check
-    (pods.py) after them; the Verdict is the exit code. seen: run_checks'."""
+def verify(lab, checks: CheckSet, stages=None, conns=None, vm_states=None, requested=False,
+           seen=None) -> Verdict:
+    """Run the checks (a tutorial's CheckSet) of the applied (or the given) stages, and with
+    requested its checks run on request after them; the Verdict is the exit code. seen: run_checks'."""
     applied = state.applied_stages(lab)
-    groups = groups_for(applied, stages)
-    if with_pods and "start" not in applied:
-        raise LabError(f"verify --pods: lab {lab.name} has not reached the start stage (pods need "
-                       "every service running): `invoke up` first")
+    groups = groups_for(checks.groups, applied, stages)
+    extra = checks.on_request
+    if requested and extra and extra.needs not in applied:
+        raise LabError(extra.refused.format(lab=lab.name))
     why = nothing_to_check(lab, lifecycle.vm_states(lab) if vm_states is None else vm_states, groups)
     if why:
         ui.info(f"verify: nothing checked on lab {lab.name}: {why}")
@@ -223,11 +212,11 @@ def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False, seen=N
     hosts = hosts_for(lab, conns)
     report = Report(lab.name)
     ui.info(f"verify: lab {lab.name}, checks for {', '.join(g for g, _ in groups)}"
-            + (f", {pods.GROUP}" if with_pods else ""))
+            + (f", {extra.group}" if requested and extra else ""))
     try:
         read = run_checks(lab, hosts, groups, report, seen)
-        if with_pods:   # never read ahead: it creates pods and waits for them
-            pods.checks(lab, Checker(lab, hosts, report, read))
+        if requested and extra:   # never read ahead: they change the lab and wait
+            extra.checks(lab, Checker(lab, hosts, report, read))
     finally:
         for c in conns.values() if owned else ():
             c.close()
@@ -235,7 +224,7 @@ def verify(lab, stages=None, conns=None, vm_states=None, with_pods=False, seen=N
     state.record_verify(lab, len(report.results) - len(report.failed), len(report.failed),
                         report.started)
     ui.info(report.summary())
-    if not with_pods and "start" in applied:
-        ui.info("pods not checked (a pod on each node, pinging the other): `invoke verify --pods`")
+    if extra and not requested and extra.needs in applied:
+        ui.info(extra.reminder)
     ui.info(f"reports: {json_path}, {xml_path}")
     return Verdict.FAILED if report.failed else Verdict.PASSED

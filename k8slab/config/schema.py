@@ -55,7 +55,7 @@ class Cluster(BaseModel):
 
 
 class PodsCheck(BaseModel):
-    """`invoke verify --pods` (k8slab/checks/pods.py): a pod on each node, pinging the other."""
+    """`invoke verify --pods` (provision/checks/pods.py): a pod on each node, pinging the other."""
     model_config = STRICT
     # the pods' image; it needs `sleep` and `ping`. centos7: docker pulls it; debian12 (no
     # registry): Debian's static busybox is imported under this name

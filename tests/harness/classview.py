@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from k8slab.checks.network import FLANNELD_DOWN
+from provision.checks.network import FLANNELD_DOWN
 from k8slab.classview import (CheckpointView, CheckView, ClassView, CopyView, NodeView,
                               VerifyView)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from k8slab.checks import kube, network
+from provision.checks import kube, network
 from k8slab.remote import Result
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"

@@ -112,14 +112,14 @@ def test_a_missing_image_and_a_stopped_docker_are_told_apart():
                               "Is the docker daemon running?\n")
     assert infra_image.judge_image(down, IMAGE) == (False, "docker is not running")
     # the read itself never starts docker (its socket would, and flanneld with it)
-    from k8slab.checks.kube import image_inspect
+    from provision.checks.kube import image_inspect
     assert image_inspect(IMAGE).startswith("if systemctl is-active --quiet docker; then docker image inspect ")
     guarded = inspect(3, "", "docker is not running\n")
     assert infra_image.judge_image(guarded, IMAGE) == (False, "docker is not running")
 
 
 def test_verify_sees_the_image_and_names_the_node_without_it():
-    from k8slab.checks.kube import judge_infra_image
+    from provision.checks.kube import judge_infra_image
     ok, detail, _ = judge_infra_image(inspect(), IMAGE, "k8s-node1")
     assert ok and detail == f"{IMAGE} present (8e38d8a69200, 666 KiB)"
     ok, detail, hint = judge_infra_image(inspect(1, "[]\n", f"Error: No such image: {IMAGE}\n"), IMAGE, "k8s-node1")

@@ -18,13 +18,13 @@ What is tested for real and what only on captured outputs:
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 from pathlib import Path
 
 import pytest
 
-from k8slab.checks import etcd, kube, network, parse, runner
+from provision.checks import etcd, kube, network, parse
+from k8slab.checks import runner
 from k8slab.checks.report import Report
 from k8slab.remote import Result
 from k8slab.checks.report import CheckResult

@@ -1,4 +1,4 @@
-"""k8slab.checks.parse on real outputs (tests/captured/, see its README) and broken forms."""
+"""provision.checks.parse on real outputs (tests/captured/, see its README) and broken forms."""
 from __future__ import annotations
 
 from ipaddress import IPv4Interface, IPv4Network
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.checks import parse
+from provision.checks import parse
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"
 

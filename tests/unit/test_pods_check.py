@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.checks import parse, pods
+from provision.checks import parse, pods
 from k8slab.remote import Result
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"

@@ -7,17 +7,13 @@ as it really printed (captured the same way, on the same VMs, before the fix).
 """
 from __future__ import annotations
 
-import base64
-import os
 from pathlib import Path
 
 import pytest
 
 from k8slab.checks.report import CheckResult
-from k8slab.checks.check import check
-from k8slab.checks.report import Report
 from tests.unit.answers import drive
-from k8slab.checks import printed
+from provision.checks import printed
 from k8slab.remote import Result
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"
@@ -137,7 +133,7 @@ def test_the_flannel_files_as_printed(lab):
 
 def test_kubectl_get_nodes_as_printed(lab):
     # the student's table goes through the nodes group's judge, which reads it as well as -o json
-    from k8slab.checks import kube
+    from provision.checks import kube
     ok, detail, _ = kube.judge_nodes_ready(res(cap("tutorial-kubectl-get-nodes-1.5.txt")), lab)
     assert ok and detail == "k8s-node1, k8s-node2 Ready"
 
@@ -188,57 +184,6 @@ def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, 
     assert (last.group, last.check, last.passed) == ("commands", "4 kubectl get nodes", True), last
     # without the nodes group's Ready, the line read ahead is the answer
     assert judged([]).detail == "k8s-node1 NotReady"
-
-
-LINES = ["echo printed; echo warned >&2", "exit 3", "printf '\\xe2\\x97\\x8f flanneld.service\\n'",
-         "cd /proc/self/ && ls -d fd # a comment", "cat /nonexistent/k8s-lab", "echo $HOME $0"]
-
-
-def local_host(tmp_path, name="k8s-master"):
-    from invoke import Context
-    from types import SimpleNamespace
-    from k8slab.remote import Host
-    return Host(SimpleNamespace(name=name, ip="192.168.0.15"), Context(), tmp_path / f"{name}.log", become=False)
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="`su -` to root without a password needs root")
-def test_lines_read_in_one_login_shell_answer_as_each_typed_alone(tmp_path):
-    """Read ahead, a node's typed lines share one `su -` (real, on this machine: a login shell
-    costs 1-2 s on an emulated node). Each must come back as if typed on its own."""
-    host = local_host(tmp_path)
-    commands = [printed.as_student(line) for line in LINES]
-    alone = {c: host.run(c, check=False) for c in commands}
-    together = printed.split_session(commands, host.run(printed.session(commands), check=False))
-    assert {c: (r.exited, r.stdout, r.stderr) for c, r in together.items()} == \
-        {c: (r.exited, r.stdout, r.stderr) for c, r in alone.items()}
-    assert together[commands[1]].exited == 3 and together[commands[5]].stdout == "/root -bash\n"
-
-
-def test_a_session_cut_off_answers_only_the_lines_it_finished():
-    commands = [printed.as_student(line) for line in ("echo a", "echo b", "sleep 100")]
-    marks = "".join(f"{printed.SESSION_MARK} 0 {base64.b64encode(x).decode()}. .\n" for x in (b"a\n", b"b\n"))
-    got = printed.split_session(commands, res("Last login: today\n" + marks))
-    assert {c: r.stdout for c, r in got.items()} == {commands[0]: "a\n", commands[1]: "b\n"}
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="`su -` to root without a password needs root")
-def test_read_ahead_sends_a_nodes_typed_lines_as_one_command(lab, tmp_path):
-    from k8slab.checks import runner
-    host = local_host(tmp_path)
-    sent = []
-    run_many = host.run_many
-    host.run_many = lambda cmds, **kw: (sent.append(list(cmds)), run_many(cmds, **kw))[1]
-
-    def typed(lab):
-        yield [check("commands", line, "k8s-master", printed.as_student(line), lambda r: (r.ok, r.stdout, ""))
-               for line in LINES] + [check("base", "uname", "k8s-master", "uname -s", lambda r: (r.ok, r.stdout, ""))]
-    report = Report(lab.name)
-    read = runner.run_checks(lab, {"k8s-master": host}, [("commands", typed)], report)
-    assert [r.passed for r in report.results] == [True, False, True, True, False, True, True]
-    assert len(sent) == 1 and sent[0][0] == "uname -s" and sent[0][1].startswith("su - -c 'd=$(mktemp -d)")
-    assert len(sent[0]) == 2
-    assert read["k8s-master"][printed.as_student(LINES[0])].stdout == "printed\n"
-    assert read["k8s-master"][printed.as_student(LINES[1])].exited == 3
 
 
 def test_each_node_judges_its_own_services_status(lab):

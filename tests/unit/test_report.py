@@ -12,8 +12,10 @@ from types import SimpleNamespace
 import pytest
 from junitparser import Failure, JUnitXml
 
+from provision.checks import CHECKS
 from k8slab import state
-from k8slab.checks import base, etcd, kube, network, printed, runner
+from provision.checks import base, etcd, kube, network, printed
+from k8slab.checks import runner
 from k8slab.checks.report import CheckResult, Report, write_reports
 from k8slab.classview.build import copy_view
 from k8slab.errors import CommandError, LabError
@@ -110,34 +112,34 @@ def names(groups):
 
 
 def test_groups_for_base_and_etcd_runs_base_and_etcd():
-    assert runner.groups_for(["base", "etcd"]) == [("base", base.checks), ("etcd", etcd.checks)]
+    assert runner.groups_for(CHECKS.groups, ["base", "etcd"]) == [("base", base.checks), ("etcd", etcd.checks)]
 
 
 def test_groups_for_every_stage_runs_all_in_order():
-    groups = runner.groups_for(["base", "etcd", "master", "network", "nodes", "start"])
+    groups = runner.groups_for(CHECKS.groups, ["base", "etcd", "master", "network", "nodes", "start"])
     assert groups == [("base", base.checks), ("etcd", etcd.checks), ("master", kube.master_checks),
                       ("network", network.checks), ("nodes", kube.node_checks),
                       ("commands", printed.checks)]
 
 
 def test_groups_for_waits_for_start():
-    assert names(runner.groups_for(["base", "etcd", "master", "network", "nodes"])) == ["base", "etcd"]
-    assert runner.groups_for([]) == []
+    assert names(runner.groups_for(CHECKS.groups, ["base", "etcd", "master", "network", "nodes"])) == ["base", "etcd"]
+    assert runner.groups_for(CHECKS.groups, []) == []
 
 
 def test_groups_for_stage_picks_others_even_when_not_applied():
-    assert names(runner.groups_for(["base", "etcd"], ["network"])) == ["network"]
-    assert names(runner.groups_for(["base"], ["nodes", "etcd"])) == ["etcd", "nodes"]
+    assert names(runner.groups_for(CHECKS.groups, ["base", "etcd"], ["network"])) == ["network"]
+    assert names(runner.groups_for(CHECKS.groups, ["base"], ["nodes", "etcd"])) == ["etcd", "nodes"]
 
 
 def test_groups_for_unknown_stage():
     with pytest.raises(LabError, match=r"verify: flannel is not a stage; choose from "
                                        r"base, etcd, master, start, network, nodes, commands"):
-        runner.groups_for(["base", "etcd"], ["flannel", "etcd", "start"])
+        runner.groups_for(CHECKS.groups, ["base", "etcd"], ["flannel", "etcd", "start"])
 
 
 def test_stage_start_checks_what_it_starts():
-    assert names(runner.groups_for(["base"], ["start"])) == ["master", "network", "nodes", "commands"]
+    assert names(runner.groups_for(CHECKS.groups, ["base"], ["start"])) == ["master", "network", "nodes", "commands"]
 
 
 # --- Checker -----------------------------------------------------------------------------------

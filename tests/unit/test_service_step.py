@@ -14,7 +14,6 @@ from k8slab.errors import CommandError
 from k8slab.remote import Host, Result
 from k8slab.facts.units import show
 from k8slab.steps import PENDING, Context, ServiceStep
-from k8slab.tutorial import PENDING_RESTART as PENDING
 
 SHOWN = (Path(__file__).resolve().parents[1] / "captured" / "systemctl-show-master.txt").read_text()
 UNITS = ("etcd", "kube-apiserver", "kubelet", "docker", "firewalld", "systemd-timesyncd")

@@ -1,4 +1,4 @@
-"""The base stage's checks (k8slab/checks/base.py): private IP, lab names, firewall off, time sync.
+"""The base stage's checks (provision/checks/base.py): private IP, lab names, firewall off, time sync.
 
 Name resolution is judged on real `getent ahostsv4` output of the check's own command, captured
 with three /etc/hosts layouts (tests/captured/README.md); `ip` and `systemctl` outputs are the
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.checks import base, network, parse
+from provision.checks import base, network, parse
 from k8slab.config import load_lab
 from k8slab.remote import Result
 from k8slab.checks.report import CheckResult

@@ -1,6 +1,6 @@
 """Every promise a stage makes has a check: each thing a stage writes or starts (built from the
 real steps of provision/stages.py for the shipped lab.yaml) is covered by a verify check named in
-k8slab/checks/coverage.py, or listed there as deliberately not checked, with the reason.
+provision/checks/coverage.py, or listed there as deliberately not checked, with the reason.
 
 A new step without a check fails here. So does a claim about a check that does not exist, or
 about a thing no stage provides.
@@ -8,13 +8,13 @@ about a thing no stage provides.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from k8slab.checks.report import CheckResult
 from tests.unit.answers import drive
-from k8slab.checks import coverage, runner
+from provision.checks import coverage
+from provision.checks import CHECKS
 from k8slab.config import load_lab
 from k8slab.facts import Facts
 from k8slab.platforms import PLATFORMS
@@ -57,7 +57,7 @@ def things_of(step):
     if isinstance(step, InfraImageStep):
         return [("image", step.image)]
     raise AssertionError(f"a new kind of step, {type(step).__name__}: say in this test what it "
-                         f"provides and in k8slab/checks/coverage.py what checks it")
+                         f"provides and in provision/checks/coverage.py what checks it")
 
 
 def provided(lab):
@@ -88,7 +88,7 @@ class NameRecorder:
 
 def check_names(lab):
     recorder = NameRecorder()
-    for _, checks, _ in runner.GROUPS:
+    for _, checks, _ in CHECKS.groups:
         drive(checks, lab, recorder)
     return recorder.names
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from provision.checks import CHECKS
 from k8slab import remote, state
 from k8slab.checks import runner
 from k8slab.checks.runner import Verdict
@@ -159,7 +160,7 @@ def verify_base(lab, getent_capture, monkeypatch):
     state.mark_applied(lab, "base")
     getent = (CAPTURED / getent_capture).read_text()
     conns = {n.name: StandInConnection(str(n.ip), getent) for n in lab.nodes}
-    verdict = runner.verify(lab, conns=conns, vm_states={n.name: "running" for n in lab.nodes})
+    verdict = runner.verify(lab, CHECKS, conns=conns, vm_states={n.name: "running" for n in lab.nodes})
     assert not any(c.closed for c in conns.values())   # handed in: the caller's to close
     return verdict
 
@@ -174,7 +175,7 @@ def test_a_failing_check_is_exit_1(lab, monkeypatch):
 
 def test_nothing_to_check_reasons_in_order(lab):
     running = {n.name: "running" for n in lab.nodes}
-    groups = runner.groups_for(["base"])
+    groups = runner.groups_for(CHECKS.groups, ["base"])
     assert runner.nothing_to_check(lab, {}, groups) == "no VMs exist (run `invoke up`)"
     assert runner.nothing_to_check(lab, {**running, "k8s-node1": "saved"}, []).startswith(
         "VMs not running: k8s-node1 saved")

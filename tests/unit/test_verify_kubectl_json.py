@@ -7,13 +7,12 @@ test_judges.py / test_parse.py on the tutorial's and public transcripts.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from k8slab.checks.report import CheckResult
 from tests.unit.answers import drive
-from k8slab.checks import kube, parse
+from provision.checks import kube, parse
 from k8slab.remote import Result
 
 ROOT = Path(__file__).resolve().parents[2]

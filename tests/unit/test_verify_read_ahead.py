@@ -15,7 +15,8 @@ import pytest
 
 from invoke import Context
 
-from k8slab.checks import base, etcd, runner
+from provision.checks import base, etcd
+from k8slab.checks import runner
 from k8slab.checks.check import check
 from k8slab.facts import http
 from k8slab.checks.report import Report

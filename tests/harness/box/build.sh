@@ -22,7 +22,7 @@ DEB_CACHE=${DEB_CACHE:-/var/cache/k8s-lab-test/debs}
 PACKAGES=systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,ifupdown,isc-dhcp-client,python3,netbase,procps,linux-image-cloud-amd64,etcd-server,etcd-client,systemd-timesyncd,curl,ca-certificates,docker.io,iptables,conntrack,kubernetes-client,kmod,net-tools,busybox-static,qemu-guest-agent
 # net-tools: the tutorial's ifconfig and netstat (k8s-lab's base stage installs it on either
 # platform; here it comes with the box, as the VMs have no mirror). busybox-static: the pods
-# check's test image on this platform (k8slab/checks/pods.py imports it into docker).
+# check's test image on this platform (provision/checks/pods.py imports it into docker).
 # qemu-guest-agent: as the base stage installs it (udev starts it on the channel's device).
 # cgroup v1, as CentOS 7 runs: docker 20.10 and kubelet then agree on the cgroupfs driver.
 # The IDE drivers stay out: the disk is virtio, and a guest booting beside three others on 2

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 
-from .. import tutorial
-from ..facts import http
+from k8slab import tutorial
+from k8slab.facts import http
 from . import parse
-from .check import check
+from k8slab.checks.check import check
 
 NOT_RUNNING = ("etcd does not answer on the master: is it running? "
                "`invoke ssh {node} --command 'systemctl status etcd; journalctl -u etcd -n 20'`")

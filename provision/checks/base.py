@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import shlex
 
-from ..facts.addresses import ADDRESSES
+from k8slab.facts.addresses import ADDRESSES
 from . import parse
-from .check import check
+from k8slab.checks.check import check
 from .network import judge_active, unit_states
 
 HOSTS_HINT = ("the base stage writes /etc/hosts: every lab name on its private IP, the node's own "

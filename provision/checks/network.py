@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from ipaddress import IPv4Interface
 
-from .. import tutorial
-from ..facts import units as unit_facts
-from ..facts.addresses import ADDRESSES
+from k8slab import tutorial
+from k8slab.facts import units as unit_facts
+from k8slab.facts.addresses import ADDRESSES
 from . import parse
-from .check import check
+from k8slab.checks.check import check
 
 FLANNELD_DOWN = ("flanneld is not active on {node}: it hangs or fails while etcd is unreachable "
                  f"from the node ({{etcd}}) or while FLANNEL_ETCD_PREFIX in {tutorial.FLANNELD_CONF} "

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import shlex
 
-from .. import tutorial
+from k8slab import tutorial
 from . import parse
-from .check import check
-from ..facts import http
+from k8slab.checks.check import check
+from k8slab.facts import http
 from .etcd import REACH_WAIT
 from .network import judge_active, unit_states
 

@@ -17,9 +17,9 @@ from ipaddress import IPv4Interface, IPv4Network
 from typing import Dict, List, Optional
 
 # the node's generic facts have their parsers in k8slab.facts; the judges read them here too
-from ..facts.addresses import parse_ip_addr
-from ..facts.text import excerpt as _excerpt, lines as _lines
-from ..facts.units import parse_is_active
+from k8slab.facts.addresses import parse_ip_addr
+from k8slab.facts.text import excerpt as _excerpt, lines as _lines
+from k8slab.facts.units import parse_is_active
 
 __all__ = [
     "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
