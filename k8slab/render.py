@@ -1,4 +1,5 @@
-"""Render the Vagrantfile template (package data: k8slab/templates/) for a lab into its lab folder."""
+"""Render the Vagrantfile template (Vagrantfile.j2, at the repository's top level) for a lab into
+its lab folder."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,13 +8,24 @@ import jinja2
 
 from .workdir import ensure_workdir, write_if_changed
 
-TEMPLATE = "Vagrantfile.j2"  # in k8slab/templates/, read through the installed package
+TEMPLATE = "Vagrantfile.j2"
+CHECKOUT = Path(__file__).resolve().parent.parent  # the repository's top level, in a checkout
 BOOT_TIMEOUT = 1200  # seconds; QEMU without KVM needs several minutes for three guests
+
+
+def template_loader() -> jinja2.BaseLoader:
+    """Where Vagrantfile.j2 is read from, the one place that knows. A source checkout keeps it at
+    its top level, beside tasks.py, provision/ and lab.yaml (an editable install imports from
+    the checkout, so it reads the same file); a built package (a wheel, `pip install .`) carries
+    it as k8slab/templates/Vagrantfile.j2, copied there by the build (setup.py)."""
+    if (CHECKOUT / TEMPLATE).is_file():
+        return jinja2.FileSystemLoader(str(CHECKOUT))
+    return jinja2.PackageLoader("k8slab", "templates")
 
 
 def render_vagrantfile(lab, provider: str) -> str:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("k8slab", "templates"),
+        loader=template_loader(),
         undefined=jinja2.StrictUndefined,  # a missing variable is a bug, never an empty string
         trim_blocks=True,
         lstrip_blocks=True,
