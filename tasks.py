@@ -80,7 +80,7 @@ def load(config, copy=""):
 def render(c, config="", copy=""):
     """Write the lab's Vagrantfile into its lab folder and print its path.
 
-    Rendered from k8slab/templates/Vagrantfile.j2; rewritten only when it changes."""
+    Rendered from Vagrantfile.j2 (top level); rewritten only when it changes."""
     for lab in load(config, copy)[1]:
         path, changed, provider = lifecycle.render(lab)
         print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")

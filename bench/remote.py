@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from k8slab import lifecycle  # noqa: E402
-from k8slab.tutorial import PENDING_RESTART as PENDING, etcdctl  # noqa: E402
+from k8slab.steps import PENDING  # noqa: E402
+from k8slab.tutorial import etcdctl  # noqa: E402
 from k8slab.remote import Host  # noqa: E402
 from k8slab.ssh import open_connections  # noqa: E402
 from k8slab.vagrant import Vagrant  # noqa: E402

@@ -10,19 +10,18 @@ stage's Context collects those services).
 from __future__ import annotations
 
 import difflib
-import json
 import shlex
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
-from urllib.parse import urlsplit
 
 from .errors import CommandError
-from .facts import http, units as unit_facts
+from .facts import units as unit_facts
 from .remote import read_command
-from .tutorial import PENDING_RESTART as PENDING, etcdctl
 
 WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
+# On each node: one empty file per service whose config changed but which has not been restarted
+# yet. A run killed between the two steps leaves the mark, and the next run still restarts it.
+PENDING = "/var/lib/k8s-lab/restart"
 
 
 @dataclass
@@ -263,58 +262,3 @@ class ShellStep(Step):
             raise host.error(f"{self.script} (check)", r)
         commands = [line for line in r.stdout.splitlines() if line.strip()]
         return Plan(commands=commands, apply=lambda: host.run(self._command("apply"), stdin=text))
-
-
-def etcd_v2_value(r) -> tuple[bool, Optional[str]]:
-    """(etcd answered, the key's value or None when unset) from http.get of /v2/keys/KEY."""
-    answer = http.parse(r)
-    if answer.status == 200:
-        try:
-            return True, json.loads(answer.body)["node"]["value"]
-        except (ValueError, KeyError, TypeError):
-            return False, None
-    return answer.status == 404, None
-
-
-class EtcdKeyStep(Step):
-    """An etcd v2 key holds a value (flannel 0.7 reads only the v2 keys API).
-
-    Read with a plain HTTP GET of the v2 keys API (no etcdctl to start: a Go binary costs ~1-2 s
-    on a busy emulated node), written with etcdctl, as the tutorial does."""
-
-    def __init__(self, key, value, endpoint, wait=60):
-        self.key, self.value, self.endpoint, self.wait = key, value, endpoint, wait
-        self.name = f"etcd key {key}"
-
-    def preview(self):
-        return [f"etcd key {self.key} = {self.value} (at {self.endpoint})"]
-
-    def _etcdctl(self, args):
-        return f"{etcdctl(self.endpoint)} {args}"
-
-    def probe(self, ctx):
-        url = urlsplit(self.endpoint)
-        return http.get(url.hostname, url.port, f"/v2/keys{self.key}")
-
-    def plan(self, host, ctx, fact=None):
-        answered, current = etcd_v2_value(self._probe(host, ctx, fact))
-        if current == self.value:
-            return Plan(note=f"{self.key} = {self.value}")
-        cmd = self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")
-        if not answered and ctx.dry_run:
-            return Plan(commands=[cmd], note="etcd does not answer yet")
-        if not answered:
-            self._wait_healthy(host)  # etcd may still be starting right after its restart
-            answered, current = etcd_v2_value(host.run(self.probe(ctx), check=False))
-        return Plan(commands=[cmd], apply=lambda: host.run(cmd),
-                    note=f"{self.key} was {current if current is not None else 'unset'}")
-
-    def _wait_healthy(self, host):
-        deadline = time.monotonic() + self.wait
-        while True:
-            health = host.run(self._etcdctl("cluster-health"), check=False)
-            if health.ok:
-                return
-            if time.monotonic() > deadline:
-                raise host.error(self._etcdctl("cluster-health"), health)
-            time.sleep(2)

@@ -45,10 +45,6 @@ SERVICE_RANGE = "10.254.0.0/16"
 FLANNEL_NETWORK = "10.255.0.0/16"
 FLANNEL_PREFIX = "/k8s/network"
 
-# On each node: one empty file per service whose config changed but which has not been restarted
-# yet. A run killed between the two steps leaves the mark, and the next run still restarts it.
-PENDING_RESTART = "/var/lib/k8s-lab/restart"
-
 
 def flannel_key(prefix: str) -> str:
     """The etcd key flanneld reads its network from (2.3.1)."""

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from k8slab import tutorial as t
 from k8slab.edits import hosts_file
-from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
+from k8slab.steps import FileStep, PackageStep, ServiceStep, ShellStep
 
 from . import files
+from .etcd_key import EtcdKeyStep
 from .infra_image import InfraImageStep
 from .repos import centos_base_repo
 

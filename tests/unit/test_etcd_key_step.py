@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from k8slab.remote import Result
-from k8slab.steps import Context, EtcdKeyStep, etcd_v2_value
+from k8slab.steps import Context
+from provision.etcd_key import EtcdKeyStep, etcd_v2_value
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"
 FOUND = (CAPTURED / "etcd-v2-get-flannel-key.http").read_bytes().decode()

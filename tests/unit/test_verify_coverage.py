@@ -19,7 +19,8 @@ from k8slab.config import load_lab
 from k8slab.facts import Facts
 from k8slab.platforms import PLATFORMS
 from k8slab.remote import Result
-from k8slab.steps import EtcdKeyStep, FileStep, PackageStep, ServiceStep, ShellStep
+from k8slab.steps import FileStep, PackageStep, ServiceStep, ShellStep
+from provision.etcd_key import EtcdKeyStep
 from provision.infra_image import InfraImageStep
 from provision.stages import steps_for
 
