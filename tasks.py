@@ -14,16 +14,15 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-# workflow imports doctor, the gateway and verify's runner itself: naming them here costs
-# `invoke --list` nothing. The playbook (provision) and the class page (classview) are
-# imported by the tasks that use them: --list and the other tasks never load them.
+# lifecycle imports the lab file's model and the templates, which every task needs. The task's
+# own module of k8slab/commands, the playbook (provision) and the class page (classview) are
+# imported by the task that uses them: --list and the other tasks never load them.
 from k8slab import __version__  # noqa: E402
 from k8slab import copies as class_copies  # noqa: E402
 from k8slab import doctor as checks  # noqa: E402
-from k8slab import lifecycle, workflow  # noqa: E402
+from k8slab import lifecycle  # noqa: E402
 from k8slab.checks.runner import Verdict  # noqa: E402
 from k8slab.errors import LabError  # noqa: E402
-from k8slab.gateway import service  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
                "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
@@ -95,18 +94,20 @@ def up(c, config="", until="", verify=True, copy="", pods=False):
 
     Renders the Vagrantfile, boots what is not running, provisions (checkpoints after the stages
     the lab file lists), then verifies. Several copies come up side by side."""
+    from k8slab.commands import up as command
     from provision import TUTORIAL
     lab, copies = load(config, copy)
-    _exit_for(workflow.up(lab, copies, TUTORIAL, until, verify, with_pods=pods))
+    _exit_for(command.up(lab, copies, TUTORIAL, until, verify, with_pods=pods))
 
 
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",
                 "dry_run": "print per node the diff of each file and each command, change nothing"})
 def provision(c, config="", until="", dry_run=False, copy=""):
     """Apply the tutorial's configuration to running VMs, stage by stage (changed/ok)."""
+    from k8slab.commands import provision as command
     from provision import TUTORIAL
     lab, copies = load(config, copy)
-    workflow.provision(lab, copies, TUTORIAL, until, dry_run)
+    command.provision(lab, copies, TUTORIAL, until, dry_run)
 
 
 @lab_task(help={"until": "last stage to plan (default: the lab file's `until`)"})
@@ -128,7 +129,8 @@ def _exit_for(verdict):
           iterable=["stage"])
 def verify(c, config="", stage=None, copy="", pods=False):
     """Run the tutorial's smoke tests for the applied stages (exit 1: one failed, 3: none ran)."""
-    _exit_for(workflow.verify(load(config, copy)[1], stages=stage or None, with_pods=pods))
+    from k8slab.commands import verify as command
+    _exit_for(command.verify(load(config, copy)[1], stages=stage or None, with_pods=pods))
 
 
 @lab_task()
@@ -137,7 +139,8 @@ def suspend(c, config="", copy=""):
 
     libvirt's managed save (a VM that cannot be saved is shut down instead); `invoke up`
     resumes them as they were, clocks stepped to now, checkpoints kept."""
-    workflow.suspend(load(config, copy)[1])
+    from k8slab.commands import suspend as command
+    command.suspend(load(config, copy)[1])
 
 
 @lab_task(help={"to": "required: the stage whose checkpoint to go back to (base, etcd, master, "
@@ -147,9 +150,9 @@ def reset(c, to, config="", copy=""):
 
     VMs, stages and status agree afterwards; the guests' clocks are set to now, the students'
     keys put back."""
+    from k8slab.commands import reset as command
     lab, copies = load(config, copy)
-    lab.stages_until(to)   # an unknown stage is refused before anything runs
-    workflow.reset(lab, copies, to)
+    command.reset(lab, copies, to)
 
 
 @lab_task()
@@ -183,6 +186,7 @@ def destroy(c, config="", yes=False, copy=""):
     """Delete the VMs, checkpoints and networks of the lab, or of the --copy given. Asks first.
 
     The other copies are untouched. Succeeds when there is nothing to delete."""
+    from k8slab.commands import destroy as command
     lab, copies = load(config, copy)
     names = ", ".join(x.name for x in copies)
     if not yes:
@@ -191,7 +195,7 @@ def destroy(c, config="", yes=False, copy=""):
         answer = input(f"Destroy the VMs of lab {names} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("destroy: cancelled", code=1)
-    workflow.destroy(lab, copies)
+    command.destroy(lab, copies)
 
 
 @lab_task(help={"stop": "stop the gateway instead (the students' keys stay on the VMs)"})
@@ -200,13 +204,13 @@ def gateway(c, config="", stop=False):
 
     Every student's key goes on their copy's running VMs, the gateway's keys file follows the
     VMs' addresses, and each student's handout is written (class folder, handouts/)."""
+    from k8slab.commands import gateway as command
     lab = lifecycle.load(config)
-    service.require(lab)
+    command.require(lab)
     if stop:
-        service.stop(lab)
+        command.stop(lab)
         return
-    workflow.gateway(lab)
-    service.table(lab, service.refresh(lab))
+    command.gateway(lab)
 
 
 @lab_task(help={"revoke": "close this student's way in (the gateway at once, their VMs next)",
@@ -218,13 +222,12 @@ def students(c, config="", revoke="", reissue=""):
     Each student's copy, key, whether it is installed on their VMs, and their handout.
 
     --revoke NAME or --reissue NAME changes that one student and nobody else."""
+    from k8slab.commands import gateway as command
     lab = lifecycle.load(config)
-    service.require(lab)
+    command.require(lab)
     if revoke and reissue:
         raise Exit("students: give --revoke or --reissue, not both", code=1)
-    if revoke or reissue:
-        workflow.change_student(lab, revoke or reissue, revoke=bool(revoke))
-    service.table(lab, service.refresh(lab, start=bool(revoke or reissue)))
+    command.students(lab, revoke or reissue, revoke=bool(revoke))
 
 
 @lab_task(help={"node": "the node, given as is: invoke ssh k8s-master",

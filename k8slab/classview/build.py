@@ -74,7 +74,7 @@ def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
 
 
 def gather(lab, copies) -> ClassView:
-    from ..workflow import each
+    from ..commands.side_by_side import each
     states = each(copies, lifecycle.vm_states)
     index = {c.name: c.copy_index for c in copies}   # the copy's own number, also under --copy
     return ClassView(lab.name, str(lab.path), time.time(),
