@@ -14,15 +14,17 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-# lifecycle imports the lab file's model and the templates, which every task needs. The task's
-# own module of k8slab/commands, the playbook (provision) and the class page (classview) are
-# imported by the task that uses them: --list and the other tasks never load them.
+# The lab file's model, which every task needs, is named here. The task's own module of
+# k8slab/commands and the playbook (provision) are imported by the task that uses them: --list
+# and the other tasks never load them.
 from k8slab import __version__  # noqa: E402
 from k8slab import copies as class_copies  # noqa: E402
 from k8slab import doctor as checks  # noqa: E402
 from k8slab import lifecycle  # noqa: E402
 from k8slab.checks.runner import Verdict  # noqa: E402
+from k8slab.config import default_config_path, load_lab  # noqa: E402
 from k8slab.errors import LabError  # noqa: E402
+from k8slab.providers import resolve_provider  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
                "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
@@ -69,9 +71,14 @@ def lab_task(*args, **kwargs):
     return wrap
 
 
+def lab_file(config):
+    """The lab file, loaded and validated: a bad file is refused (ConfigError) before anything runs."""
+    return load_lab(config or default_config_path())
+
+
 def load(config, copy=""):
     """The lab file, and the copies of it a task works on (the lab itself for copies: 1)."""
-    lab = lifecycle.load(config)
+    lab = lab_file(config)
     return lab, class_copies.select(lab, class_copies.expand(lab), copy)
 
 
@@ -162,7 +169,7 @@ def doctor(c, config="", copy=""):
     Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway."""
     lab, copies = load(config, copy)
     print(f"k8s-lab {__version__}, lab file {lab.path}")
-    findings = checks.run_doctor(lab, lifecycle.provider(lab), copies)
+    findings = checks.run_doctor(lab, resolve_provider(lab), copies)
     checks.print_findings(findings)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
@@ -173,12 +180,9 @@ def status(c, config="", copy="", json=False):
     """Show each copy's VMs, stage, last verify and student; write the class page.
 
     The same facts as one static HTML page (.lab/<name>/class.html), or with --json as JSON."""
-    from k8slab.classview import build
+    from k8slab.commands import status as command
     lab, copies = load(config, copy)
-    if json:
-        print(build.as_json(build.gather(lab, copies)))
-        return
-    build.show(lab, copies)
+    command.status(lab, copies, as_json=json)
 
 
 @lab_task(help={"yes": "do not ask for confirmation"})
@@ -205,7 +209,7 @@ def gateway(c, config="", stop=False):
     Every student's key goes on their copy's running VMs, the gateway's keys file follows the
     VMs' addresses, and each student's handout is written (class folder, handouts/)."""
     from k8slab.commands import gateway as command
-    lab = lifecycle.load(config)
+    lab = lab_file(config)
     command.require(lab)
     if stop:
         command.stop(lab)
@@ -223,7 +227,7 @@ def students(c, config="", revoke="", reissue=""):
 
     --revoke NAME or --reissue NAME changes that one student and nobody else."""
     from k8slab.commands import gateway as command
-    lab = lifecycle.load(config)
+    lab = lab_file(config)
     command.require(lab)
     if revoke and reissue:
         raise Exit("students: give --revoke or --reissue, not both", code=1)
@@ -234,12 +238,12 @@ def students(c, config="", revoke="", reissue=""):
                 "command": "run this command instead of a shell"})
 def ssh(c, node, config="", command="", copy=""):
     """Open a shell on NODE (or run --command there): invoke ssh k8s-master."""
+    from k8slab.commands import ssh as session
     base, copies = load(config, copy)
     if len(copies) != 1:
         raise Exit(f"ssh: lab {base.name} has {base.copies} copies: say which with --copy "
                    f"(1..{base.copies})", code=1)
     lab = copies[0]
     if command:
-        raise Exit(code=lifecycle.ssh_command(lab, node, command))
-    argv = lifecycle.ssh_argv(lab, node)
-    os.execvp(argv[0], argv)
+        raise Exit(code=session.run_command(lab, node, command))
+    session.shell(lab, node)

@@ -3,9 +3,28 @@ lab folder knew of them forgotten, each copy under its lock; the class's gateway
 the destroyed copies' students' way in closed. Asking the user first is tasks.py's."""
 from __future__ import annotations
 
-from .. import lifecycle
+from .. import checkpoints, lifecycle, state, ui
 from ..gateway import service as gateway_service
+from ..gateway import vms as access
+from ..ssh import forget_ssh_config
 from .side_by_side import each, locked, with_gateway
+
+
+def destroy_copy(lab) -> bool:
+    """Destroy this lab's VMs (and the networks Vagrant made for them). False if there was nothing."""
+    vagrant = lifecycle.rendered_vagrant(lab)
+    if not vagrant.created():
+        ui.info(f"lab {lab.name}: nothing to destroy")
+        state.forget(lab)
+        access.forget(lab)
+        return False
+    vagrant.destroy()   # vagrant-libvirt deletes the VMs' snapshots (checkpoints) first
+    forget_ssh_config(lab)
+    access.forget(lab)
+    checkpoints.forget(lab)
+    state.forget(lab)
+    ui.info(f"lab {lab.name}: destroyed")
+    return True
 
 
 def destroy(lab, copies: list) -> list:
@@ -13,7 +32,7 @@ def destroy(lab, copies: list) -> list:
     nothing. Destroying every copy stops the class's gateway; some, closes their students' way."""
     def one(copy):
         with locked(copy, "destroy"):
-            return lifecycle.destroy(copy)
+            return destroy_copy(copy)
     if lab.gateway is None:
         return each(copies, one)
     if len(copies) == lab.copies:

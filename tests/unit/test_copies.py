@@ -166,3 +166,18 @@ def test_copies_boot_as_many_at_once_as_the_host_has_cpus_for(klass):
     assert up.boot_slots(three_vms, cpus=16) == 5     # a lab server
     assert up.boot_slots(three_vms[:1], cpus=1) == 1
 
+
+def test_status_shows_each_copy_its_own_vms_asked_side_by_side(klass, monkeypatch, capsys):
+    # `invoke status --copy 1,3`: one Vagrant answer per copy (asked side by side), each copy's
+    # nodes with that copy's answer, the copies' own numbers kept
+    import json
+    from k8slab import lifecycle
+    from k8slab.commands import status
+    answers = {"k8s-lab-1": "running", "k8s-lab-3": "saved"}
+    monkeypatch.setattr(lifecycle, "vm_states",
+                        lambda copy: {n.name: answers[copy.name] for n in copy.nodes})
+    chosen = copies.select(klass, copies.expand(klass), "1,3")
+    status.status(klass, chosen, as_json=True)
+    data = json.loads(capsys.readouterr().out)
+    assert [(c["lab"], c["index"], {n["state"] for n in c["nodes"]}) for c in data["copies"]] == \
+        [("k8s-lab-1", 1, {"running"}), ("k8s-lab-3", 3, {"saved"})]
