@@ -14,17 +14,11 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-# The lab file's model, which every task needs, is named here. The task's own module of
-# k8slab/commands and the playbook (provision) are imported by the task that uses them: --list
-# and the other tasks never load them.
-from k8slab import __version__  # noqa: E402
-from k8slab import copies as class_copies  # noqa: E402
-from k8slab import doctor as checks  # noqa: E402
-from k8slab import lifecycle  # noqa: E402
-from k8slab.checks.runner import Verdict  # noqa: E402
-from k8slab.config import default_config_path, load_lab  # noqa: E402
+# Only Invoke and the exception tree here: `invoke --list` needs the tasks' names and help
+# texts, nothing else. Each task imports its own module of k8slab/commands (and the lab file's
+# model, the playbook, the class page) when it runs, so --list and the other tasks load none of
+# what they do not use.
 from k8slab.errors import LabError  # noqa: E402
-from k8slab.providers import resolve_provider  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
                "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
@@ -73,11 +67,13 @@ def lab_task(*args, **kwargs):
 
 def lab_file(config):
     """The lab file, loaded and validated: a bad file is refused (ConfigError) before anything runs."""
+    from k8slab.config import default_config_path, load_lab
     return load_lab(config or default_config_path())
 
 
 def load(config, copy=""):
     """The lab file, and the copies of it a task works on (the lab itself for copies: 1)."""
+    from k8slab import copies as class_copies
     lab = lab_file(config)
     return lab, class_copies.select(lab, class_copies.expand(lab), copy)
 
@@ -87,6 +83,7 @@ def render(c, config="", copy=""):
     """Write the lab's Vagrantfile into its lab folder and print its path.
 
     Rendered from k8slab/templates/Vagrantfile.j2; rewritten only when it changes."""
+    from k8slab import lifecycle
     for lab in load(config, copy)[1]:
         path, changed, provider = lifecycle.render(lab)
         print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")
@@ -125,6 +122,7 @@ def plan(c, config="", until="", copy=""):
 
 def _exit_for(verdict):
     """verify's Verdict as the task's exit code (0 passed, 1 a check failed, 3 nothing checked)."""
+    from k8slab.checks.runner import Verdict   # loaded already: the task has just verified
     if verdict == Verdict.FAILED:
         raise Exit("verify: some checks failed (see the table above and the report)", code=int(verdict))
     if verdict == Verdict.NOTHING_CHECKED:
@@ -167,6 +165,9 @@ def doctor(c, config="", copy=""):
     """Check the host for the lab and all its copies; each problem with its fix.
 
     Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway."""
+    from k8slab import __version__
+    from k8slab import doctor as checks
+    from k8slab.providers import resolve_provider
     lab, copies = load(config, copy)
     print(f"k8s-lab {__version__}, lab file {lab.path}")
     findings = checks.run_doctor(lab, resolve_provider(lab), copies)
