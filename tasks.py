@@ -14,16 +14,11 @@ from invoke import Exit, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-# workflow imports doctor, the gateway and verify's runner itself: naming them here costs
-# `invoke --list` nothing. The playbook (provision) and the class page (classview) are
-# imported by the tasks that use them: --list and the other tasks never load them.
-from k8slab import __version__  # noqa: E402
-from k8slab import copies as class_copies  # noqa: E402
-from k8slab import doctor as checks  # noqa: E402
-from k8slab import lifecycle, workflow  # noqa: E402
-from k8slab.checks.runner import Verdict  # noqa: E402
+# Only Invoke and the exception tree here: `invoke --list` needs the tasks' names and help
+# texts, nothing else. Each task imports its own module of k8slab/commands (and the lab file's
+# model, the playbook, the class page) when it runs, so --list and the other tasks load none of
+# what they do not use.
 from k8slab.errors import LabError  # noqa: E402
-from k8slab.gateway import service  # noqa: E402
 
 CONFIG_HELP = {"config": "lab file (default: $K8S_LAB_CONFIG, else ./lab.yaml)",
                "copy": "with copies: N in the lab file: one copy (2), some (1,3) or all (default)"}
@@ -70,9 +65,16 @@ def lab_task(*args, **kwargs):
     return wrap
 
 
+def lab_file(config):
+    """The lab file, loaded and validated: a bad file is refused (ConfigError) before anything runs."""
+    from k8slab.config import default_config_path, load_lab
+    return load_lab(config or default_config_path())
+
+
 def load(config, copy=""):
     """The lab file, and the copies of it a task works on (the lab itself for copies: 1)."""
-    lab = lifecycle.load(config)
+    from k8slab import copies as class_copies
+    lab = lab_file(config)
     return lab, class_copies.select(lab, class_copies.expand(lab), copy)
 
 
@@ -81,6 +83,7 @@ def render(c, config="", copy=""):
     """Write the lab's Vagrantfile into its lab folder and print its path.
 
     Rendered from Vagrantfile.j2 (top level); rewritten only when it changes."""
+    from k8slab import lifecycle
     for lab in load(config, copy)[1]:
         path, changed, provider = lifecycle.render(lab)
         print(f"{path} ({provider}, {'written' if changed else 'unchanged'})")
@@ -95,18 +98,20 @@ def up(c, config="", until="", verify=True, copy="", pods=False):
 
     Renders the Vagrantfile, boots what is not running, provisions (checkpoints after the stages
     the lab file lists), then verifies. Several copies come up side by side."""
+    from k8slab.commands import up as command
     from provision import TUTORIAL
     lab, copies = load(config, copy)
-    _exit_for(workflow.up(lab, copies, TUTORIAL, until, verify, with_pods=pods))
+    _exit_for(command.up(lab, copies, TUTORIAL, until, verify, with_pods=pods))
 
 
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",
                 "dry_run": "print per node the diff of each file and each command, change nothing"})
 def provision(c, config="", until="", dry_run=False, copy=""):
     """Apply the tutorial's configuration to running VMs, stage by stage (changed/ok)."""
+    from k8slab.commands import provision as command
     from provision import TUTORIAL
     lab, copies = load(config, copy)
-    workflow.provision(lab, copies, TUTORIAL, until, dry_run)
+    command.provision(lab, copies, TUTORIAL, until, dry_run)
 
 
 @lab_task(help={"until": "last stage to plan (default: the lab file's `until`)"})
@@ -117,6 +122,7 @@ def plan(c, config="", until="", copy=""):
 
 def _exit_for(verdict):
     """verify's Verdict as the task's exit code (0 passed, 1 a check failed, 3 nothing checked)."""
+    from k8slab.checks.runner import Verdict   # loaded already: the task has just verified
     if verdict == Verdict.FAILED:
         raise Exit("verify: some checks failed (see the table above and the report)", code=int(verdict))
     if verdict == Verdict.NOTHING_CHECKED:
@@ -128,8 +134,9 @@ def _exit_for(verdict):
           iterable=["stage"])
 def verify(c, config="", stage=None, copy="", pods=False):
     """Run the tutorial's smoke tests for the applied stages (exit 1: one failed, 3: none ran)."""
+    from k8slab.commands import verify as command
     from provision import TUTORIAL
-    _exit_for(workflow.verify(load(config, copy)[1], TUTORIAL, stages=stage or None, with_pods=pods))
+    _exit_for(command.verify(load(config, copy)[1], TUTORIAL, stages=stage or None, with_pods=pods))
 
 
 @lab_task()
@@ -138,7 +145,8 @@ def suspend(c, config="", copy=""):
 
     libvirt's managed save (a VM that cannot be saved is shut down instead); `invoke up`
     resumes them as they were, clocks stepped to now, checkpoints kept."""
-    workflow.suspend(load(config, copy)[1])
+    from k8slab.commands import suspend as command
+    command.suspend(load(config, copy)[1])
 
 
 @lab_task(help={"to": "required: the stage whose checkpoint to go back to (base, etcd, master, "
@@ -148,9 +156,9 @@ def reset(c, to, config="", copy=""):
 
     VMs, stages and status agree afterwards; the guests' clocks are set to now, the students'
     keys put back."""
+    from k8slab.commands import reset as command
     lab, copies = load(config, copy)
-    lab.stages_until(to)   # an unknown stage is refused before anything runs
-    workflow.reset(lab, copies, to)
+    command.reset(lab, copies, to)
 
 
 @lab_task()
@@ -158,9 +166,12 @@ def doctor(c, config="", copy=""):
     """Check the host for the lab and all its copies; each problem with its fix.
 
     Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway."""
+    from k8slab import __version__
+    from k8slab import doctor as checks
+    from k8slab.providers import resolve_provider
     lab, copies = load(config, copy)
     print(f"k8s-lab {__version__}, lab file {lab.path}")
-    findings = checks.run_doctor(lab, lifecycle.provider(lab), copies)
+    findings = checks.run_doctor(lab, resolve_provider(lab), copies)
     checks.print_findings(findings)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
@@ -171,12 +182,9 @@ def status(c, config="", copy="", json=False):
     """Show each copy's VMs, stage, last verify and student; write the class page.
 
     The same facts as one static HTML page (.lab/<name>/class.html), or with --json as JSON."""
-    from k8slab.classview import build
+    from k8slab.commands import status as command
     lab, copies = load(config, copy)
-    if json:
-        print(build.as_json(build.gather(lab, copies)))
-        return
-    build.show(lab, copies)
+    command.status(lab, copies, as_json=json)
 
 
 @lab_task(help={"yes": "do not ask for confirmation"})
@@ -184,6 +192,7 @@ def destroy(c, config="", yes=False, copy=""):
     """Delete the VMs, checkpoints and networks of the lab, or of the --copy given. Asks first.
 
     The other copies are untouched. Succeeds when there is nothing to delete."""
+    from k8slab.commands import destroy as command
     lab, copies = load(config, copy)
     names = ", ".join(x.name for x in copies)
     if not yes:
@@ -192,7 +201,7 @@ def destroy(c, config="", yes=False, copy=""):
         answer = input(f"Destroy the VMs of lab {names} ({', '.join(n.name for n in lab.nodes)})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("destroy: cancelled", code=1)
-    workflow.destroy(lab, copies)
+    command.destroy(lab, copies)
 
 
 @lab_task(help={"stop": "stop the gateway instead (the students' keys stay on the VMs)"})
@@ -201,13 +210,13 @@ def gateway(c, config="", stop=False):
 
     Every student's key goes on their copy's running VMs, the gateway's keys file follows the
     VMs' addresses, and each student's handout is written (class folder, handouts/)."""
-    lab = lifecycle.load(config)
-    service.require(lab)
+    from k8slab.commands import gateway as command
+    lab = lab_file(config)
+    command.require(lab)
     if stop:
-        service.stop(lab)
+        command.stop(lab)
         return
-    workflow.gateway(lab)
-    service.table(lab, service.refresh(lab))
+    command.gateway(lab)
 
 
 @lab_task(help={"revoke": "close this student's way in (the gateway at once, their VMs next)",
@@ -219,25 +228,24 @@ def students(c, config="", revoke="", reissue=""):
     Each student's copy, key, whether it is installed on their VMs, and their handout.
 
     --revoke NAME or --reissue NAME changes that one student and nobody else."""
-    lab = lifecycle.load(config)
-    service.require(lab)
+    from k8slab.commands import gateway as command
+    lab = lab_file(config)
+    command.require(lab)
     if revoke and reissue:
         raise Exit("students: give --revoke or --reissue, not both", code=1)
-    if revoke or reissue:
-        workflow.change_student(lab, revoke or reissue, revoke=bool(revoke))
-    service.table(lab, service.refresh(lab, start=bool(revoke or reissue)))
+    command.students(lab, revoke or reissue, revoke=bool(revoke))
 
 
 @lab_task(help={"node": "the node, given as is: invoke ssh k8s-master",
                 "command": "run this command instead of a shell"})
 def ssh(c, node, config="", command="", copy=""):
     """Open a shell on NODE (or run --command there): invoke ssh k8s-master."""
+    from k8slab.commands import ssh as session
     base, copies = load(config, copy)
     if len(copies) != 1:
         raise Exit(f"ssh: lab {base.name} has {base.copies} copies: say which with --copy "
                    f"(1..{base.copies})", code=1)
     lab = copies[0]
     if command:
-        raise Exit(code=lifecycle.ssh_command(lab, node, command))
-    argv = lifecycle.ssh_argv(lab, node)
-    os.execvp(argv[0], argv)
+        raise Exit(code=session.run_command(lab, node, command))
+    session.shell(lab, node)

@@ -1,32 +1,23 @@
-"""The lab's lifecycle, one function per task: render, boot, VM states, destroy, ssh.
-
-tasks.py only parses arguments and calls these.
+"""A copy's VMs through their life, as several tasks need them: the Vagrantfile rendered
+(`render`, and before any Vagrant call), booted in one Vagrant call (`up`), whether they already
+run as rendered (`up`, `gateway`), their states (`verify`, `status`), and the Vagrant to ask
+(`destroy`). What each task does with them is in k8slab/commands/, one module per task.
 """
 from __future__ import annotations
 
 import time
 
-from . import checkpoints, libvirt, state, ui
-from .config import default_config_path, load_lab
+from . import libvirt, ui
 from .errors import LabError
-from .gateway import vms as access
 from .providers import resolve_provider
 from .render import write_vagrantfile
-from .ssh import forget_ssh_config, open_connections, ssh_targets
+from .ssh import forget_ssh_config
 from .vagrant import Vagrant
 
 
-def load(config_path):
-    """Load and validate the lab file; a bad file raises ConfigError before anything runs."""
-    return load_lab(config_path or default_config_path())
-
-
-def provider(lab) -> str:
-    """The provider the lab uses (resolves `provider: auto` for this host)."""
-    return resolve_provider(lab)
-
-
 def render(lab) -> tuple:
+    """Write the lab's Vagrantfile (only when it changes): (its path, whether it changed, the
+    provider it is for)."""
     provider = resolve_provider(lab)
     path, changed = write_vagrantfile(lab, provider)
     return path, changed, provider
@@ -70,7 +61,7 @@ def boot(lab, on_event=None) -> float:
     return elapsed
 
 
-def _vagrant(lab) -> Vagrant:
+def rendered_vagrant(lab) -> Vagrant:
     """The lab's Vagrant, with a Vagrantfile to read (status and destroy work before any up)."""
     vagrant = Vagrant(lab)
     if not (vagrant.root / "Vagrantfile").exists():
@@ -82,46 +73,9 @@ def vm_states(lab) -> dict:
     """Machine name -> Vagrant's state (running, poweroff, not_created, ...): one `vagrant status`;
     a libvirt VM Vagrant calls shut off (`poweroff`) that holds a managed save (`invoke suspend`)
     is "saved"."""
-    states = _vagrant(lab).status()
+    states = rendered_vagrant(lab).status()
     off = ("poweroff", "shutoff")
     if resolve_provider(lab) == "libvirt" and set(off) & set(states.values()):
         doms = {n: d for n, d in libvirt.domains(lab).items() if states.get(n) in off}
         states.update({n: "saved" for n in libvirt.saved_among(doms)})
     return states
-
-
-def destroy(lab) -> bool:
-    """Destroy this lab's VMs (and the networks Vagrant made for them). False if there was nothing."""
-    vagrant = _vagrant(lab)
-    if not vagrant.created():
-        ui.info(f"lab {lab.name}: nothing to destroy")
-        state.forget(lab)
-        access.forget(lab)
-        return False
-    vagrant.destroy()   # vagrant-libvirt deletes the VMs' snapshots (checkpoints) first
-    forget_ssh_config(lab)
-    access.forget(lab)
-    checkpoints.forget(lab)
-    state.forget(lab)
-    ui.info(f"lab {lab.name}: destroyed")
-    return True
-
-
-def ssh_command(lab, node_name: str, command: str) -> int:
-    """Run one command on a node over the lab's SSH settings; returns its exit code."""
-    node = lab.node(node_name)
-    conn = open_connections(lab, Vagrant(lab), only=[node.name])[node.name]
-    try:
-        result = conn.run(command, hide=False, warn=True, pty=False)
-        return result.exited
-    finally:
-        conn.close()
-
-
-def ssh_argv(lab, node_name: str) -> list[str]:
-    """The plain ssh command line for an interactive session on a node."""
-    node = lab.node(node_name)
-    t = ssh_targets(lab, Vagrant(lab))[node.name]
-    return ["ssh", "-p", str(t.port), "-i", t.key_file, "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
-            f"{t.user}@{t.host}"]

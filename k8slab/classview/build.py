@@ -1,6 +1,7 @@
-"""`invoke status`: a ClassView of the copies from their lab folders (state.json, verify.json,
-checkpoints.json, the cached SSH settings) and one `vagrant status` per copy (side by side),
-printed as a table and written as the class's HTML page (`.lab/<name>/class.html`)."""
+"""`invoke status`'s view: a ClassView of the copies from their lab folders (state.json,
+verify.json, checkpoints.json, the cached SSH settings) and their VMs' states (one `vagrant
+status` per copy, which commands/status.py asks side by side), printed as a table and written
+as the class's HTML page (`.lab/<name>/class.html`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +9,7 @@ import json
 import time
 from pathlib import Path
 
-from .. import checkpoints, lifecycle, state, ui
+from .. import checkpoints, state, ui
 from ..copies import class_folder
 from ..gateway import service as gateway
 from ..ssh import cached_targets
@@ -73,12 +74,12 @@ def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
                     str(page.relative_to(class_folder(lab))) if page else "")
 
 
-def gather(lab, copies) -> ClassView:
-    from ..workflow import each
-    states = each(copies, lifecycle.vm_states)
+def class_view(lab, copies, vm_states: list) -> ClassView:
+    """The class as a ClassView: each copy's view, from its lab folder and vm_states (one
+    Vagrant answer per copy, in the copies' order: commands/status.py asks them)."""
     index = {c.name: c.copy_index for c in copies}   # the copy's own number, also under --copy
     return ClassView(lab.name, str(lab.path), time.time(),
-                     tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, states)),
+                     tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, vm_states)),
                      str(lab.private_network),
                      gateway.describe(lab) if lab.gateway is not None else "")
 
@@ -95,8 +96,8 @@ def _verify_text(v) -> str:
     return f"{v.passed} passed at {when}" if not v.failed else f"{v.failed} FAILED at {when}"
 
 
-def show(lab, copies) -> ClassView:
-    view = gather(lab, copies)
+def show(lab, copies, view: ClassView) -> ClassView:
+    """The view as tables; the class page written when the view is the whole class."""
     for cv in view.copies:
         ui.table(f"lab {cv.lab}", ["node", "roles", "ip", "state", "flannel"],
                  [(n.name, ",".join(n.roles), n.ip, n.state, n.flannel_subnet or "-") for n in cv.nodes])

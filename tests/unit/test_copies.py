@@ -1,7 +1,8 @@
 """A class: the copies of a lab file as labs of their own (k8slab.copies), their Vagrantfiles,
-and the tasks' way of running them side by side (workflow.each, worst). The host's networks are
-a real busy host's `ip -j` output (captured; see tests/captured/README.md): these tests must not
-depend on this machine's bridges. The copies' VMs themselves are tested in tests/vm/test_class.py."""
+and the tasks' way of running them side by side (k8slab/commands/side_by_side.py: each, worst;
+up's boots). The host's networks are a real busy host's `ip -j` output (captured; see
+tests/captured/README.md): these tests must not depend on this machine's bridges. The copies'
+VMs themselves are tested in tests/vm/test_class.py."""
 from __future__ import annotations
 
 import json
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import allocate, copies, render, ui, workflow
+from k8slab import allocate, copies, render, ui
 from k8slab.checks.runner import Verdict
+from k8slab.commands import side_by_side, up
 from k8slab.doctor import probes
 from k8slab.doctor.networks import host_networks
 from k8slab.errors import LabError
@@ -113,21 +115,21 @@ def test_copies_side_by_side_each_to_its_end(klass, capsys):
         return copy.name.upper()
 
     with pytest.raises(LabError) as e:
-        workflow.each(made, job)
+        side_by_side.each(made, job)
     assert str(e.value).startswith("1 of 3 copies failed (k8s-lab-2)")
     out = capsys.readouterr().out
     for c in made:               # every copy ran to its end, its lines marked with its name
         assert f"[{c.name}] working on k8s-master" in out
     assert "[k8s-lab-2] error: etcd did not start" in out
-    assert workflow.each(made[:1], lambda c: c.name) == ["k8s-lab-1"]
+    assert side_by_side.each(made[:1], lambda c: c.name) == ["k8s-lab-1"]
 
 
 def test_the_class_verdict_is_the_worst_copys():
     P, F, N = Verdict.PASSED, Verdict.FAILED, Verdict.NOTHING_CHECKED
-    assert workflow.worst([P, P]) == P
-    assert workflow.worst([P, N]) == N
-    assert workflow.worst([N, F, P]) == F
-    assert workflow.worst([None, None]) is None
+    assert side_by_side.worst([P, P]) == P
+    assert side_by_side.worst([P, N]) == N
+    assert side_by_side.worst([N, F, P]) == F
+    assert side_by_side.worst([None, None]) is None
 
 
 def test_other_copies_boot_once_the_first_has_the_box_in_the_pool(klass, monkeypatch):
@@ -153,13 +155,29 @@ def test_other_copies_boot_once_the_first_has_the_box_in_the_pool(klass, monkeyp
     monkeypatch.setattr(doctor, "preflight", lambda *a, **k: [])
     monkeypatch.setattr(lifecycle, "boot", boot)
     with pytest.raises(LabError, match="3 of 3 copies failed"):
-        workflow.up(klass, copies.expand(klass), playbook=None)
+        up.up(klass, copies.expand(klass), playbook=None)
     assert seen[:2] == [("k8s-lab-1", "boot starts"), ("k8s-lab-1", "box uploaded")], seen
     assert {name for name, _ in seen[2:]} == {"k8s-lab-2", "k8s-lab-3"}
 
 
 def test_copies_boot_as_many_at_once_as_the_host_has_cpus_for(klass):
     three_vms = copies.expand(klass)
-    assert workflow.boot_slots(three_vms, cpus=2) == 1      # this machine: one copy at a time
-    assert workflow.boot_slots(three_vms, cpus=16) == 5     # a lab server
-    assert workflow.boot_slots(three_vms[:1], cpus=1) == 1
+    assert up.boot_slots(three_vms, cpus=2) == 1      # this machine: one copy at a time
+    assert up.boot_slots(three_vms, cpus=16) == 5     # a lab server
+    assert up.boot_slots(three_vms[:1], cpus=1) == 1
+
+
+def test_status_shows_each_copy_its_own_vms_asked_side_by_side(klass, monkeypatch, capsys):
+    # `invoke status --copy 1,3`: one Vagrant answer per copy (asked side by side), each copy's
+    # nodes with that copy's answer, the copies' own numbers kept
+    import json
+    from k8slab import lifecycle
+    from k8slab.commands import status
+    answers = {"k8s-lab-1": "running", "k8s-lab-3": "saved"}
+    monkeypatch.setattr(lifecycle, "vm_states",
+                        lambda copy: {n.name: answers[copy.name] for n in copy.nodes})
+    chosen = copies.select(klass, copies.expand(klass), "1,3")
+    status.status(klass, chosen, as_json=True)
+    data = json.loads(capsys.readouterr().out)
+    assert [(c["lab"], c["index"], {n["state"] for n in c["nodes"]}) for c in data["copies"]] == \
+        [("k8s-lab-1", 1, {"running"}), ("k8s-lab-3", 3, {"saved"})]

@@ -27,6 +27,19 @@ def test_list_shows_every_task_with_its_help():
     assert "Boot the VMs, apply the stages" in r.stdout
 
 
+def test_the_list_loads_no_tasks_work():
+    """`invoke --list` imports tasks.py, which holds only the tasks' names, options and help: it
+    loads k8slab's exception tree and none of the tasks' modules (k8slab/commands), the lab
+    file's model, the templates, SSH or the tables; each task imports its own when it runs."""
+    r = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                        "import tasks; print(' '.join(sorted(sys.modules)))", str(REPO)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    loaded = set(r.stdout.split())
+    assert {m for m in loaded if m.split(".")[0] in ("k8slab", "provision")} == {"k8slab", "k8slab.errors"}
+    assert not loaded & {"pydantic", "jinja2", "fabric", "paramiko", "rich"}, loaded
+
+
 def test_bad_lab_file_is_a_message_not_a_traceback(tmp_path):
     bad = tmp_path / "lab.yaml"
     bad.write_text("nodes:\n  - name: k8s-master\n    ip: 192.168.0.300\n    roles: [etcd, master]\n")
