@@ -86,8 +86,11 @@ def _vm_facts(folder: Path, copy: str, student: str, ips) -> None:
 def klass(tmp_path_factory):
     ns = f"{NS_PREFIX}{os.getpid()}"
     folder = tmp_path_factory.mktemp("gateway")
-    for stale in Path("/run/netns").glob(f"{NS_PREFIX}*"):   # a killed run's, with its sshd
-        netns.delete(stale.name)
+    for stale in Path("/run/netns").glob(f"{NS_PREFIX}*"):
+        # a killed run's, with its sshd; a run still going (its pid alive) keeps its own
+        pid = stale.name[len(NS_PREFIX):]
+        if not (pid.isdigit() and Path(f"/proc/{pid}").exists()):
+            netns.delete(stale.name)
     netns.create(ns)
     listener = subprocess.Popen(netns.exec_argv([sys.executable, "-c", LISTENER, "127.0.0.2:22",
                                                  "127.0.0.3:22", "127.0.0.2:8080"], ns),
