@@ -3,38 +3,45 @@ commands of the checks the groups yielded (runner.run_checks). It must judge exa
 command by command does, in fewer round trips.
 
 The "nodes" here are this machine's own bash through invoke's Context (Fabric's `run`
-interface; the VMs run the same strings over SSH), so the base and etcd groups' real commands
-run for real and give whatever this machine answers: the test compares the two ways, not the
-answers."""
+interface; the VMs run the same strings over SSH), and the groups are the engine's own (it
+imports nothing of the tutorial): their commands run for real."""
 from __future__ import annotations
 
 import socket
 from types import SimpleNamespace
 
-import pytest
-
 from invoke import Context
 
-from provision.checks import base, etcd
 from k8slab.checks import runner
 from k8slab.checks.check import check
-from k8slab.facts import http
 from k8slab.checks.report import Report
-from k8slab.remote import Host
+from k8slab.facts import http
+from k8slab.facts.addresses import ADDRESSES
+from k8slab.remote import MISSING, Host, read_command
 
-GROUPS = [("base", base.checks), ("etcd", etcd.checks)]
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """The etcd group's HTTP read goes to the lab's 192.168.0.15: here, outside the tests'
-    network namespace, no traffic may leave for such an address. It asks a closed loopback port
-    instead (refused at once, as from a node where etcd is down); etcdctl is not installed here."""
+def closed_port() -> int:
+    """A loopback port nothing listens on: bound, then closed before anyone asks."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
-    monkeypatch.setattr(etcd, "http", SimpleNamespace(
-        get=lambda ip, port, path: http.get("127.0.0.1", closed, path), parse=http.parse))
+        return s.getsockname()[1]
+
+
+def node_reads(lab):
+    """A small group of the engine's own: reads every node answers the same here."""
+    yield [c for n in lab.nodes for c in (
+        check("node", "addresses", n.name, ADDRESSES, lambda r: (r.ok and " lo " in r.stdout, "lo listed", "")),
+        check("node", "kernel", n.name, "uname -s", lambda r: (r.stdout.strip() == "Linux", r.stdout.strip(), "")),
+        check("node", "no such file", n.name, read_command("/nonexistent/k8s-lab"),
+              lambda r: (r.exited == MISSING, f"exit {r.exited}", "")))]
+
+
+def service_reads(lab, port=closed_port()):
+    yield [check("service", "answers", lab.nodes[0].name, http.get("127.0.0.1", port, "/version"),
+                 lambda r: (http.parse(r).status != 0, f"status {http.parse(r).status}", ""))]
+
+
+GROUPS = [("node", node_reads), ("service", service_reads)]
 
 
 def counted(host):
@@ -66,8 +73,7 @@ def ahead(lab, hosts, groups, seen=None):
     return [(r.check, r.node, r.passed, r.detail) for r in report.results], read
 
 
-def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path, monkeypatch):
-    monkeypatch.setattr(etcd, "REACH_WAIT", 0)   # nothing answers here: no retries
+def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path):
     live_hosts = hosts_for(lab, tmp_path)
     live = one_by_one(lab, live_hosts, GROUPS)
     ahead_hosts = hosts_for(lab, tmp_path)
@@ -76,8 +82,8 @@ def test_read_ahead_judges_as_asking_one_by_one_in_one_round_trip(lab, tmp_path,
     # every command came from the one batch per node: nothing asked afterwards
     assert [h.calls for h in ahead_hosts.values()] == [1, 1, 1]
     assert sum(h.calls for h in live_hosts.values()) == len(live)   # one per check before
-    assert read["k8s-master"][etcd.http.get(lab.etcd.ip, 2379, "/version")].command.startswith("timeout 5")
-    assert "/dev/tcp/127.0.0.1/" in etcd.http.get(lab.etcd.ip, 2379, "/version")
+    assert [p for _, _, p, _ in results] == [True, True, True] * 3 + [False]
+    assert read["k8s-master"]["uname -s"].stdout == "Linux\n"
 
 
 def lease_then_ping(lab):
@@ -101,9 +107,8 @@ def test_read_ahead_asks_a_dependent_check_in_the_next_round(lab, tmp_path):
     assert results == live
 
 
-def test_what_the_run_read_already_is_not_asked_again(lab, tmp_path, monkeypatch):
+def test_what_the_run_read_already_is_not_asked_again(lab, tmp_path):
     """up hands verify what provisioning read when it changed nothing: those commands are not sent."""
-    monkeypatch.setattr(etcd, "REACH_WAIT", 0)
     first, read = ahead(lab, hosts_for(lab, tmp_path), GROUPS)
     again = hosts_for(lab, tmp_path)
     master = read["k8s-master"]
@@ -115,7 +120,7 @@ def test_what_the_run_read_already_is_not_asked_again(lab, tmp_path, monkeypatch
 
 
 def test_the_report_keeps_group_order_when_a_later_group_finishes_first(lab, tmp_path):
-    """The network group needs two rounds, the etcd-like one after it one: the report still
+    """The first group needs two rounds, the one after it one: the report still
     lists the first group's results before the second's."""
     def one_round(lab):
         yield [check("etcd", "quick", "k8s-node2", "echo quick", lambda r: (r.ok, "quick", ""))]
