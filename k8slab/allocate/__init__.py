@@ -3,10 +3,10 @@ management subnet (subnets.py, the same free-subnet search doctor's fixes use) a
 costs (resources.py); allocation.py puts them together. Pure: the host's facts are passed in.
 """
 from .allocation import Allocation, AllocationError, Copy, Host, allocate
-from .names import IFNAME_MAX, MAX_COPIES, Names, copy_names, tag
+from .names import MAX_COPIES, Names, copy_names
 from .resources import DISK_PER_VM, Resources, of_nodes
 from .subnets import RESERVED, free_subnets
 
-__all__ = ["Allocation", "AllocationError", "Copy", "DISK_PER_VM", "Host", "IFNAME_MAX",
+__all__ = ["Allocation", "AllocationError", "Copy", "DISK_PER_VM", "Host",
            "MAX_COPIES", "Names", "RESERVED", "Resources", "allocate", "copy_names",
-           "free_subnets", "of_nodes", "tag"]
+           "free_subnets", "of_nodes"]

@@ -6,13 +6,8 @@
   networks `<name>-<k>-mgmt` / `<name>-<k>-private`, folder `.lab/<name>-<k>/`. libvirt puts no
   short limit on domain, volume or network names (it shortens domain names itself where they
   become socket paths), and a lab name has at most 40 characters, so these always fit.
-- Linux interface names (bridges, taps) have at most 15 characters (IFNAMSIZ 16 with the NUL).
-  Names that become interfaces use a short tag: the lab name when it has at most 10 characters,
-  else its first 5 (without a trailing '-') and 4 hex digits of its SHA-256, e.g.
-  `k8s-l-1a2b`; then `<tag>-<k>m` / `<tag>-<k>p` is at most 10 + 1 + 2 + 1 = 14 characters.
-  The hash keeps two long names with the same start apart; it is stable across runs.
-  vagrant-libvirt names the bridges it creates virbrN itself; the bridge names are here for
-  a step that defines the copies' networks itself and must stay inside the limit.
+- vagrant-libvirt names the bridges of those networks itself (virbrN, always inside Linux's 15
+  characters); k8s-lab names no interface.
 
 A caveat of `<name>-<k>`: a lab named `k8s-lab-2` next to copy 2 of a lab `k8s-lab` would
 share names; lab names that end in -<digits> are best avoided beside a class.
@@ -22,13 +17,9 @@ domain prefix and networks, the doctor's look at libvirt's network files).
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-IFNAME_MAX = 15
-TAG_MAX = 10
-# Two digits in the bridge names (above) and at most one /24 per copy; a class beyond 99
-# copies needs more than one server anyway.
+# At most one /24 per copy; a class beyond 99 copies needs more than one server anyway.
 MAX_COPIES = 99
 
 
@@ -40,26 +31,15 @@ class Names:
     management_network: str
     private_network: str     # the isolated libvirt network of the nodes' private IPs
     folder: str              # the lab folder, relative to the lab file's folder
-    management_bridge: str   # at most IFNAME_MAX characters
-    private_bridge: str
 
     def domain(self, node: str) -> str:
         """The node's VM: its libvirt domain, and its VirtualBox VM's name the same way."""
         return f"{self.domain_prefix}{node}"
 
 
-def tag(lab_name: str) -> str:
-    if len(lab_name) <= TAG_MAX:
-        return lab_name
-    digest = hashlib.sha256(lab_name.encode()).hexdigest()[:4]
-    return f"{lab_name[:TAG_MAX - 5].rstrip('-')}-{digest}"
-
-
 def copy_names(lab_name: str, index: int, copies: int) -> Names:
     """The names of copy index (1-based) of copies copies of the lab lab_name."""
     name = lab_name if copies == 1 else f"{lab_name}-{index}"
-    short = tag(lab_name)
     return Names(lab=name, domain_prefix=f"{name}-",
                  management_network=f"{name}-mgmt", private_network=f"{name}-private",
-                 folder=f".lab/{name}",
-                 management_bridge=f"{short}-{index}m", private_bridge=f"{short}-{index}p")
+                 folder=f".lab/{name}")
