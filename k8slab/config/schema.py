@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -86,6 +86,11 @@ class Gateway(BaseModel):
 
 class Lab(BaseModel):
     model_config = STRICT
+    # the stages in the order they run (state.py keeps a lab's applied stages in this order)
+    STAGES: ClassVar[tuple] = STAGES
+    # the key paths of the networks, besides private_network and libvirt's, that the copies'
+    # management subnets and the host's networks must stay out of
+    RESERVED_NETWORKS: ClassVar[tuple] = (("cluster", "service_range"), ("cluster", "flannel_network"))
     name: LabName = "k8s-lab"
     platform: Literal[tuple(PLATFORMS)] = "centos7"  # type: ignore[valid-type]
     box: Optional[Word] = None   # None in the file: the platform's box (Lab._fill_in)
@@ -156,6 +161,25 @@ class Lab(BaseModel):
     @property
     def platform_info(self) -> Platform:
         return PLATFORMS[self.platform]
+
+    def reserved_networks(self) -> list:
+        """[(key path, network)] of RESERVED_NETWORKS, as this lab has them."""
+        out = []
+        for path in self.RESERVED_NETWORKS:
+            value = self
+            for key in path:
+                value = getattr(value, key)
+            out.append((path, value))
+        return out
+
+    def home_node(self) -> Node:
+        """The node a student's handout sends them to (its prompt is the one the page shows)."""
+        return self.master
+
+    @classmethod
+    def chapter(cls, stage: str) -> str:
+        """The tutorial's chapters a stage completes ("" when it names none)."""
+        return tutorial.CHAPTERS.get(stage, "")
 
     def node(self, name: str) -> Node:
         for n in self.nodes:
