@@ -1,4 +1,5 @@
-"""The lab every unit test uses: the real model, loaded from a lab file by k8slab.config.load_lab.
+"""The lab every unit test uses: the real model, loaded from a lab file by provision.lab.load_lab
+(the engine's loader, k8slab.config.load_lab, reading it as the tutorial's TutorialLab).
 
 No test builds its own stand-in for Lab: a change in the model (a port in etcd_url, a default, a
 derived value) must reach every test that depends on it. The file is written into tmp_path, so
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.config import load_lab
+from provision.lab import load_lab
 
 SHIPPED_LAB = Path(__file__).resolve().parents[2] / "lab.yaml"
 

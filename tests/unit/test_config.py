@@ -11,7 +11,10 @@ import pytest
 import yaml
 from invoke import Context, Exit
 
-from k8slab.config import Lab, Node, Problem, default_config_path, load_lab
+from k8slab.config import Problem, default_config_path
+from provision.lab import TutorialLab as Lab
+from provision.lab import TutorialNode as Node
+from provision.lab import load_lab
 from k8slab.errors import ConfigError, LabError
 
 REPO = Path(__file__).resolve().parents[2]
