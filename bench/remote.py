@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from provision.lab import load_lab  # noqa: E402
 from k8slab.steps import PENDING  # noqa: E402
-from k8slab.tutorial import etcdctl  # noqa: E402
+from provision.tutorial import etcdctl  # noqa: E402
 from k8slab.remote import Host  # noqa: E402
 from k8slab.ssh import open_connections  # noqa: E402
 from k8slab.vagrant import Vagrant  # noqa: E402

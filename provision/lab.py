@@ -12,11 +12,12 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from k8slab import tutorial
 from k8slab import config
 from k8slab.config.fields import EtcdPrefix, Network, Url, Word, role
 from k8slab.config.schema import STRICT, Lab, Node
-from k8slab.platforms import PLATFORMS, ROLES, STAGES, Platform
+
+from . import tutorial
+from .platforms import PLATFORMS, ROLES, STAGES, Platform
 
 
 class Cluster(BaseModel):

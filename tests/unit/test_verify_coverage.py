@@ -17,7 +17,7 @@ from provision.checks import coverage
 from provision.checks import CHECKS
 from provision.lab import load_lab
 from k8slab.facts import Facts
-from k8slab.platforms import PLATFORMS
+from provision.platforms import PLATFORMS
 from k8slab.remote import Result
 from k8slab.steps import FileStep, PackageStep, ServiceStep, ShellStep
 from provision.etcd_key import EtcdKeyStep
