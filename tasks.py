@@ -67,7 +67,8 @@ def lab_task(*args, **kwargs):
 
 def lab_file(config):
     """The lab file, loaded and validated: a bad file is refused (ConfigError) before anything runs."""
-    from k8slab.config import default_config_path, load_lab
+    from k8slab.config import default_config_path
+    from provision.lab import load_lab
     return load_lab(config or default_config_path())
 
 

@@ -173,7 +173,7 @@ class Bench:
         """What the box shipped (after Vagrant's boot, before the tool's first run): the
         current files with the first run's recorded diffs undone; checked by redoing the edit."""
         sys.path.insert(0, str(REPO))
-        from k8slab.config import load_lab
+        from provision.lab import load_lab
         from k8slab.edits import hosts_file
         from provision import files as pfiles
         lab = load_lab(str(self.lab))

@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from k8slab.config import load_lab  # noqa: E402
+from provision.lab import load_lab  # noqa: E402
 from k8slab.steps import PENDING  # noqa: E402
-from k8slab.tutorial import etcdctl  # noqa: E402
+from provision.tutorial import etcdctl  # noqa: E402
 from k8slab.remote import Host  # noqa: E402
 from k8slab.ssh import open_connections  # noqa: E402
 from k8slab.vagrant import Vagrant  # noqa: E402

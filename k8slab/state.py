@@ -6,7 +6,6 @@ import json
 import time
 from pathlib import Path
 
-from .platforms import STAGES
 from .workdir import ensure_workdir, write_atomic
 
 
@@ -30,12 +29,12 @@ def save_state(lab, state: dict) -> None:
 
 
 def applied_stages(lab) -> list[str]:
-    return [s for s in STAGES if s in load_state(lab).get("stages", [])]
+    return [s for s in lab.STAGES if s in load_state(lab).get("stages", [])]
 
 
 def mark_applied(lab, stage: str) -> None:
     state = load_state(lab)
-    state["stages"] = [s for s in STAGES if s in set(state.get("stages", [])) | {stage}]
+    state["stages"] = [s for s in lab.STAGES if s in set(state.get("stages", [])) | {stage}]
     save_state(lab, state)
 
 
@@ -53,7 +52,7 @@ def record_verify(lab, passed: int, failed: int, started: float) -> None:
 
 def reset_to(lab, stages, note: str) -> None:
     """After a reset: the stages the checkpoint had; the verify before it says nothing now."""
-    save_state(lab, {"stages": [s for s in STAGES if s in stages],
+    save_state(lab, {"stages": [s for s in lab.STAGES if s in stages],
                      "note": {"text": note, "at": time.time()}})
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from k8slab.facts import http
 from k8slab.steps import Plan, Step
-from k8slab.tutorial import etcdctl
+from .tutorial import etcdctl
 
 
 def etcd_v2_value(r) -> tuple[bool, Optional[str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from k8slab.edits import set_key
-from k8slab.tutorial import ETCD_PORT
+from .tutorial import ETCD_PORT
 
 ETCD_DATA_DIR = "/var/lib/etcd/default.etcd"
 ETCD_NAME = "default"

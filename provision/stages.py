@@ -14,7 +14,7 @@ the steps are built); none reads the host.
 """
 from __future__ import annotations
 
-from k8slab import tutorial as t
+from . import tutorial as t
 from k8slab.edits import hosts_file
 from k8slab.steps import FileStep, PackageStep, ServiceStep, ShellStep
 

@@ -72,7 +72,7 @@ def allocate(lab, copies: Optional[int] = None, host: Host = Host(),
     if bad or len(set(indices)) != len(indices):
         raise AllocationError(f"copy indices must be distinct, from 1 to {copies}; got {indices}")
 
-    lab_ranges = [lab.private_network, lab.cluster.service_range, lab.cluster.flannel_network]
+    lab_ranges = [lab.private_network, *(net for _, net in lab.reserved_networks())]
     used = host.used() + lab_ranges
     subnets = {}
     for k in indices:  # earlier subnets first, so a new copy never takes one a copy holds
@@ -95,10 +95,11 @@ def allocate(lab, copies: Optional[int] = None, host: Host = Host(),
 
 
 def _no_subnets(lab, host, wanted, free) -> str:
+    ranges = [f"{'.'.join(key)} {net}" for key, net in
+              ((("private_network",), lab.private_network), *lab.reserved_networks())]
+    ranges = ", ".join(ranges[:-1]) + " or " + ranges[-1] if len(ranges) > 1 else ranges[0]
     return (f"{wanted} copies of lab {lab.name} need {wanted} free /24 management subnets in "
             f"192.168.0.0/16 on {host.name}, but only {free} are free (not on the host's "
-            f"interfaces or routes, not in private_network {lab.private_network}, "
-            f"cluster.service_range {lab.cluster.service_range} or cluster.flannel_network "
-            f"{lab.cluster.flannel_network}, not libvirt's default 192.168.122.0/24): set "
+            f"interfaces or routes, not in {ranges}, not libvirt's default 192.168.122.0/24): set "
             f"copies to at most {free}, or remove unused networks from the host "
             f"(`ip -4 addr`, `ip -4 route`; `virsh net-list --all`)")

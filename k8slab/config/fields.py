@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, PlainValidator
 
-from ..platforms import ROLES
 from .problems import describe, suggest
 
 HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -110,10 +109,6 @@ def _user(v: str) -> str:
     return v
 
 
-def _role(v: str) -> str:
-    if v not in ROLES:
-        raise ValueError(f"unknown role {v!r}; roles are {', '.join(ROLES)}{suggest(v, ROLES)}")
-    return v
 
 
 def _no_space(v: str) -> str:
@@ -153,9 +148,17 @@ HostName = Annotated[str, AfterValidator(_hostname)]
 IPv4 = Annotated[IPv4Address, PlainValidator(_ipv4)]
 Network = Annotated[IPv4Network, PlainValidator(_network)]
 Url = Annotated[str, AfterValidator(_url)]
-Role = Annotated[str, AfterValidator(_role)]
 Word = Annotated[str, AfterValidator(_no_space)]
 EtcdPrefix = Annotated[str, AfterValidator(_etcd_prefix)]
 StudentName = Annotated[str, AfterValidator(_student)]
 Address = Annotated[str, AfterValidator(_address)]
 UserName = Annotated[str, AfterValidator(_user)]
+
+
+def role(roles: tuple):
+    """The type of a node's role: one of roles (a tutorial's node class declares its roles)."""
+    def check(v: str) -> str:
+        if v not in roles:
+            raise ValueError(f"unknown role {v!r}; roles are {', '.join(roles)}{suggest(v, roles)}")
+        return v
+    return Annotated[str, AfterValidator(check)]

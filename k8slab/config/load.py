@@ -23,8 +23,9 @@ def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or "lab.yaml")
 
 
-def load_lab(path) -> Lab:
-    """Read and check lab.yaml; raises ConfigError listing every problem found."""
+def load_lab(path, model: type[Lab]) -> Lab:
+    """Read and check lab.yaml as model (the engine's Lab, or a tutorial's subclass of it);
+    raises ConfigError listing every problem found."""
     path = Path(path).expanduser().resolve()
     problems = []
     try:
@@ -60,10 +61,14 @@ def load_lab(path) -> Lab:
                                 f"(first at line {d.first_line}); write each key once"))
     lab = None
     try:
-        lab = Lab.model_validate(data)
+        lab = model.model_validate(data)
     except ValidationError as e:
-        problems += [validation_problem(err, loaded) for err in e.errors()]
-    problems += cross_field_problems(partial(Lab, data), loaded)
+        # in the order of the model's keys (a subclass's own fields come last in pydantic's)
+        order = {k: i for i, k in enumerate(model.lab_keys())}
+        errors = sorted(e.errors(), key=lambda err: order.get(err["loc"][0], len(order))
+                        if err["loc"] else -1)
+        problems += [validation_problem(err, loaded, model) for err in errors]
+    problems += cross_field_problems(partial(model, data), loaded, model)
 
     if problems:
         problems = _dedupe(problems)

@@ -1,17 +1,16 @@
 """The checks across fields (unique names, addresses in the subnet, disjoint ranges, the
-tutorial's roles, the platform's stages), run on whatever parts of the file are valid."""
+nodes' roles, the platform's stages, and the tutorial's own: its model's cross_field_rules),
+run on whatever parts of the file are valid."""
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Annotated
+from typing import Annotated, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..gateway import pubkey
-from ..platforms import PLATFORMS, ROLES
 from . import yamlpos
 from .problems import Problem, fmt
-from .schema import Lab, Node, Student
 
 PRIVATE_RANGES = tuple(IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -30,10 +29,10 @@ def partial(model, data) -> dict:
                     out[name] = dict(out[name])
             continue
         value, ann = data[name], field.annotation
+        item = get_args(ann)[0] if get_origin(ann) is list else None
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             out[name] = partial(ann, value)
-        elif model is Lab and name in ("nodes", "students"):
-            item = Node if name == "nodes" else Student
+        elif isinstance(item, type) and issubclass(item, BaseModel):   # the nodes, the students
             out[name] = [partial(item, n) for n in value] if isinstance(value, list) else []
         else:
             try:
@@ -44,7 +43,15 @@ def partial(model, data) -> dict:
     return out
 
 
-def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
+def _at(lab: dict, path: tuple):
+    """The value at a key path of partial()'s dict, or None."""
+    for key in path:
+        lab = lab.get(key) if isinstance(lab, dict) else None
+    return lab
+
+
+def cross_field_problems(lab: dict, loaded: yamlpos.Loaded, model) -> list:
+    """lab: partial(model, the file's data); model: the Lab class the file is read as."""
     problems = []
 
     def add(loc, message):
@@ -53,8 +60,7 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
     nodes = lab.get("nodes", [])
     raw_nodes = loaded.data.get("nodes")
     if isinstance(raw_nodes, list) and not raw_nodes:
-        add(("nodes",), "is empty; the lab needs an etcd node, a master node and at least one node "
-            "with role node")
+        add(("nodes",), f"is empty; the lab needs {model.NODES_NEEDED}")
 
     # names: node names and aliases share /etc/hosts, so every name is unique across both
     owners = {}  # name -> (loc, description)
@@ -104,8 +110,7 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
     # ranges must not overlap: the provider's and the cluster's routes would collide
     ranges = [(("private_network",), lab.get("private_network")),
               (("libvirt", "management_network"), lab.get("libvirt", {}).get("management_network")),
-              (("cluster", "service_range"), lab.get("cluster", {}).get("service_range")),
-              (("cluster", "flannel_network"), lab.get("cluster", {}).get("flannel_network"))]
+              *((tuple(path), _at(lab, path)) for path in model.RESERVED_NETWORKS)]
     ranges = [(loc, r) for loc, r in ranges if r is not None]
     for a in range(len(ranges)):
         for b in range(a + 1, len(ranges)):
@@ -117,30 +122,16 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
                 add(loc_b, f"{net_b} overlaps {fmt(loc_a)} {net_a} ({where}); "
                     "the ranges must be disjoint")
 
-    # roles: the tutorial's layout, one etcd, one master, at least one node
+    # roles: each node has some, each once; then the tutorial's layout (its cross_field_rules)
     for i, n in enumerate(nodes):
         roles = n.get("roles")
         if roles is None:
             continue
-        if not roles:
-            add(("nodes", i, "roles"), f"is empty; give the node at least one of {', '.join(ROLES)}")
+        if not roles and model.ROLES:
+            add(("nodes", i, "roles"), f"is empty; give the node at least one of {', '.join(model.ROLES)}")
         for role in sorted({r for r in roles if roles.count(r) > 1}):
             add(("nodes", i, "roles"), f"role {role} is listed twice")
-    roles_known = isinstance(raw_nodes, list) and raw_nodes and all("roles" in n for n in nodes) \
-        and len(nodes) == len(raw_nodes)
-    if roles_known:
-        for role in ("etcd", "master"):
-            holders = [i for i, n in enumerate(nodes) if role in n["roles"]]
-            if not holders:
-                add(("nodes",), f"no node has role {role}; the lab needs exactly one {role} node "
-                    f"(the tutorial's single-etcd, single-master layout)")
-            for i in holders[1:]:
-                first = holders[0]
-                add(("nodes", i, "roles"), f"a second {role} node: nodes[{first}] "
-                    f"({nodes[first].get('name', '?')}) already has role {role}; the lab has "
-                    f"exactly one {role} node")
-        if not any("node" in n["roles"] for n in nodes):
-            add(("nodes",), "no node has role node; the lab needs at least one node to run pods")
+    model.cross_field_rules(lab, loaded, add)
 
     # copies share private_network on isolated libvirt networks found by name; VirtualBox finds
     # a host-only network by its subnet, so copies there would share one wire
@@ -191,8 +182,7 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded) -> list:
 
     # stages
     platform, until = lab.get("platform"), lab.get("until")
-    if platform and until and until not in PLATFORMS[platform].stages:
-        info = PLATFORMS[platform]
+    if platform and until and until not in model.platform_stages(platform):
         add(("until",), f"platform {platform} cannot run stage {until!r} "
-            f"(it provides: {', '.join(info.stages)})")
+            f"(it provides: {', '.join(model.platform_stages(platform))})")
     return problems

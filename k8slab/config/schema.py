@@ -1,19 +1,21 @@
-"""lab.yaml's model: the keys, their types and defaults, and what is derived from them
-(the apiserver and etcd URLs, /etc/hosts lines, the stages)."""
+"""lab.yaml's model, the engine's part: its keys (the lab's name, box, provider, networks, nodes,
+copies, checkpoints, students, gateway), their types and defaults, what is derived from them
+(/etc/hosts lines, the stages to run), and the hooks a tutorial's subclass fills in: its stages
+and roles, its platforms' boxes and stages, the networks it reserves, its rules across keys, the
+node and chapter a student's handout names. The tutorial's own keys (provision/lab.py's
+TutorialLab) are a subclass of Lab; the engine imports nothing of a tutorial."""
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from .. import tutorial
 from ..allocate.names import MAX_COPIES, Names, copy_names
 from ..errors import LabError
-from ..platforms import PLATFORMS, STAGES, Platform
-from .fields import (Address, BoxUrl, Checksum, EtcdPrefix, HostName, IPv4, LabName, Network, Role, StudentName,
-                     Url, UserName, Word)
+from .fields import (Address, BoxUrl, Checksum, HostName, IPv4, LabName, Network, StudentName, UserName,
+                     Word)
 
 STRICT = ConfigDict(extra="forbid", strict=True, validate_default=False)
 
@@ -22,7 +24,7 @@ class Node(BaseModel):
     model_config = STRICT
     name: HostName
     ip: IPv4
-    roles: list[Role]
+    roles: list[Word]   # a tutorial's node class says which roles there are (fields.role)
     aliases: list[HostName] = Field(default_factory=list)
     # None in the file: the lab's defaults, filled in by Lab._fill_in
     memory: Optional[int] = Field(default=None, ge=256)
@@ -42,25 +44,6 @@ class Defaults(BaseModel):
     model_config = STRICT
     memory: int = Field(default=1024, ge=256)
     cpus: int = Field(default=1, ge=1)
-
-
-class Cluster(BaseModel):
-    model_config = STRICT
-    service_range: Network = IPv4Network(tutorial.SERVICE_RANGE)
-    flannel_network: Network = IPv4Network(tutorial.FLANNEL_NETWORK)
-    flannel_prefix: EtcdPrefix = tutorial.FLANNEL_PREFIX
-    admission_control: Word = "AlwaysAdmit"
-    scheduler_args: str = "0.0.0.0"
-    pod_infra_image: Word = "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
-
-
-class PodsCheck(BaseModel):
-    """`invoke verify --pods` (provision/checks/pods.py): a pod on each node, pinging the other."""
-    model_config = STRICT
-    # the pods' image; it needs `sleep` and `ping`. centos7: docker pulls it; debian12 (no
-    # registry): Debian's static busybox is imported under this name
-    image: Word = "docker.io/library/busybox:1.28"
-    timeout: int = Field(default=180, ge=10, le=3600)   # seconds for both pods to be Running
 
 
 class Student(BaseModel):
@@ -85,27 +68,69 @@ class Gateway(BaseModel):
 
 
 class Lab(BaseModel):
+    """The engine's lab. A tutorial subclasses it: its own keys, narrower types for platform,
+    until, checkpoints and the nodes' roles (a field overridden keeps its place), and the hooks
+    below."""
     model_config = STRICT
+
+    # ---- what a tutorial declares ----
+    # the stages in the order they run (state.py keeps a lab's applied stages in this order)
+    STAGES: ClassVar[tuple] = ()
+    # the roles a node may have (an empty roles list is refused when there are any)
+    ROLES: ClassVar[tuple] = ()
+    # what an empty nodes list lacks: "is empty; the lab needs <NODES_NEEDED>"
+    NODES_NEEDED: ClassVar[str] = "at least one node"
+    # the key paths of the networks, besides private_network and libvirt's, that the copies'
+    # management subnets and the host's networks must stay out of (("cluster", "service_range"),)
+    RESERVED_NETWORKS: ClassVar[tuple] = ()
+    # the order of the lab file's top-level keys, as its documentation lists them (an unknown
+    # key's hint) and problems on one line are reported; a subclass's own fields come after the
+    # engine's in model_fields, KEYS puts them in their place. Empty: model_fields' order.
+    KEYS: ClassVar[tuple] = ()
+
+    @classmethod
+    def platform_box(cls, platform: Optional[str]) -> Optional[str]:
+        """The box of a platform (box: in the file overrides it)."""
+        return None
+
+    @classmethod
+    def platform_stages(cls, platform: Optional[str]) -> tuple:
+        """The stages a platform can run."""
+        return cls.STAGES
+
+    @classmethod
+    def chapter(cls, stage: str) -> str:
+        """The tutorial's chapters a stage completes, for a student's handout ("": none named)."""
+        return ""
+
+    @classmethod
+    def cross_field_rules(cls, lab: dict, loaded, add) -> None:
+        """A tutorial's rules across keys, run by config/rules.py after the nodes' roles are
+        checked: lab, the parts of the file that are valid (rules.partial); loaded, the file as
+        read (loaded.data, loaded.line(path)); add(path, message) reports a problem."""
+
+    def home_node(self) -> Node:
+        """The node a student's handout sends them to (its prompt is the one the page shows)."""
+        return self.nodes[0]
+
+    # ---- the engine's keys ----
     name: LabName = "k8s-lab"
-    platform: Literal[tuple(PLATFORMS)] = "centos7"  # type: ignore[valid-type]
+    platform: Optional[Word] = None
     box: Optional[Word] = None   # None in the file: the platform's box (Lab._fill_in)
     # where Vagrant adds the box from when it is not installed (a .box file, relative to the lab
     # file, or a URL), and the checksum it must have: a class keeps the box that works
     box_url: Optional[BoxUrl] = None
     box_checksum: Optional[Checksum] = None
-    mirror: Url = "http://vault.centos.org/7.9.2009"
     provider: Literal["auto", "libvirt", "virtualbox"] = "auto"
     libvirt: Libvirt = Field(default_factory=Libvirt)
     defaults: Defaults = Field(default_factory=Defaults)
     private_network: Network = IPv4Network("192.168.0.0/24")
-    until: Literal[STAGES] = "start"  # type: ignore[valid-type]
+    until: Optional[Word] = None   # None: every stage
     nodes: list[Node]
-    cluster: Cluster = Field(default_factory=Cluster)
     # How many copies of the lab one command prepares (k8slab.copies, k8slab.allocate).
     copies: int = Field(default=1, ge=1, le=MAX_COPIES)
     # The stages after which `up` keeps a checkpoint of every VM (k8slab.checkpoints).
-    checkpoints: list[Literal[STAGES]] = Field(default_factory=list)  # type: ignore[valid-type]
-    pods_check: PodsCheck = Field(default_factory=PodsCheck)
+    checkpoints: list[Word] = Field(default_factory=list)
     # The class roster (copy k is students[k-1]'s; a copy past the list is "student-k") and the
     # gateway that lets each of them reach their own copy from their own computer.
     students: list[Student] = Field(default_factory=list)
@@ -115,11 +140,17 @@ class Lab(BaseModel):
     _copy_index: int = PrivateAttr(default=1)          # set by copies.copy_lab
     _names: Optional[Names] = PrivateAttr(default=None)  # a copy's, set by copies.copy_lab
 
+    @classmethod
+    def lab_keys(cls) -> list:
+        """The lab file's top-level keys in KEYS' order."""
+        first = [k for k in cls.KEYS if k in cls.model_fields]
+        return first + [k for k in cls.model_fields if k not in first]
+
     @model_validator(mode="after")
     def _fill_in(self) -> "Lab":
         """The defaults that depend on other keys: the platform's box (the YAML key is an
         override; code reads the box), a node's memory and CPUs from defaults."""
-        self.box = self.box or self.platform_info.box
+        self.box = self.box or self.platform_box(self.platform)
         for node in self.nodes:
             if node.memory is None:
                 node.memory = self.defaults.memory
@@ -153,9 +184,15 @@ class Lab(BaseModel):
             return self.box_url
         return str((self.path.parent / Path(self.box_url).expanduser()).resolve())
 
-    @property
-    def platform_info(self) -> Platform:
-        return PLATFORMS[self.platform]
+    def reserved_networks(self) -> list:
+        """[(key path, network)] of RESERVED_NETWORKS, as this lab has them."""
+        out = []
+        for path in self.RESERVED_NETWORKS:
+            value = self
+            for key in path:
+                value = getattr(value, key)
+            out.append((path, value))
+        return out
 
     def node(self, name: str) -> Node:
         for n in self.nodes:
@@ -173,33 +210,18 @@ class Lab(BaseModel):
         return [n for n in self.nodes if n.has(role)]
 
     @property
-    def master(self) -> Node:
-        return self.with_role("master")[0]
-
-    @property
-    def etcd(self) -> Node:
-        return self.with_role("etcd")[0]
-
-    @property
-    def apiserver_url(self) -> str:
-        return f"http://{self.master.ip}:{tutorial.APISERVER_PORT}"
-
-    @property
-    def etcd_url(self) -> str:
-        return f"http://{self.etcd.ip}:{tutorial.ETCD_PORT}"
-
-    @property
     def hosts_entries(self) -> list[tuple[str, str]]:
         return [(str(n.ip), name) for n in self.nodes for name in (n.name, *n.aliases)]
 
     @property
     def stages(self) -> tuple:
-        return self.stages_until(self.until)
+        return self.STAGES if self.until is None else self.stages_until(self.until)
 
     def stages_until(self, stage: str) -> tuple:
-        if stage not in STAGES:
-            raise LabError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
-        if not self.platform_info.supports(stage):
+        if stage not in self.STAGES:
+            raise LabError(f"unknown stage {stage!r}; stages are {', '.join(self.STAGES)}")
+        provided = self.platform_stages(self.platform)
+        if stage not in provided:
             raise LabError(f"platform {self.platform} cannot run stage {stage!r} "
-                           f"(it provides: {', '.join(self.platform_info.stages)})")
-        return STAGES[:STAGES.index(stage) + 1]
+                           f"(it provides: {', '.join(provided)})")
+        return self.STAGES[:self.STAGES.index(stage) + 1]

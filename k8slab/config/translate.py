@@ -21,9 +21,8 @@ def yaml_problem(e: yaml.YAMLError) -> Problem:
         return Problem("", None, f"not valid YAML: {what}")
     return Problem("", mark.line + 1, f"not valid YAML (column {mark.column + 1}): {what}")
 
-def _model_at(loc):
-    """The model whose keys are allowed at loc (a mapping's path), or None."""
-    model = Lab
+def _model_at(model, loc):
+    """The model whose keys are allowed at loc (a mapping's path) of a lab read as model, or None."""
     for part in loc:
         if isinstance(part, int):
             continue
@@ -40,7 +39,7 @@ def _model_at(loc):
 
 
 def _keys(model) -> list:
-    return list(model.model_fields)
+    return model.lab_keys() if issubclass(model, Lab) else list(model.model_fields)
 
 
 EXPECTED = {"int_type": "expected a whole number", "string_type": "expected a string",
@@ -49,7 +48,8 @@ EXPECTED = {"int_type": "expected a whole number", "string_type": "expected a st
             "expected a mapping of settings", "bool_type": "expected true or false"}
 
 
-def validation_problem(err: dict, loaded: yamlpos.Loaded) -> Problem:
+def validation_problem(err: dict, loaded: yamlpos.Loaded, model) -> Problem:
+    """err: one of pydantic's errors for the file's data read as model (a Lab class)."""
     loc, kind, given = tuple(err["loc"]), err["type"], err.get("input")
     path, line = fmt(loc), loaded.line(loc)
     if kind == "missing":
@@ -59,8 +59,8 @@ def validation_problem(err: dict, loaded: yamlpos.Loaded) -> Problem:
     if kind == "invalid_key":  # a key YAML read as a number, boolean, date...
         path = fmt(loc[:-1]) + ("." if loc[:-1] else "") + str(loc[-1])
     if kind in ("extra_forbidden", "invalid_key"):
-        model = _model_at(loc[:-1])
-        keys = _keys(model) if model else []
+        at = _model_at(model, loc[:-1])
+        keys = _keys(at) if at else []
         hint = suggest(loc[-1], keys) or (f"; known keys are {', '.join(keys)}" if keys else "")
         return Problem(path, line, f"unknown key {loc[-1]!r}{hint}")
     if kind == "literal_error":

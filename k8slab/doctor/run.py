@@ -73,7 +73,7 @@ def run_doctor(lab, provider: str, copies=None) -> list:
         if nets is not None:
             ignore = [b for c in copies for b in probes.lab_bridges(c.names)] if provider == "libvirt" else \
                 [i for i, n in nets if i.startswith("vboxnet") and n == lab.private_network]
-            avoid = [lab.cluster.service_range, lab.cluster.flannel_network,
+            avoid = [*(net for _, net in lab.reserved_networks()),
                      *(c.libvirt.management_network for c in copies)]
             prefer = [IPv4Network(f"192.168.{n}.0/24") for n in range(56, 64)] \
                 if provider == "virtualbox" else ()

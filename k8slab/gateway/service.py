@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from .. import state, tutorial, ui
+from .. import state, ui
 from ..copies import expand
 from ..errors import LabError
 from ..workdir import class_folder, write_if_changed
@@ -96,8 +96,8 @@ def _handout(lab, s: SeatStatus, host_key: PublicKey) -> handout.Handout:
     return handout.Handout(
         lab=lab.name, student=s.seat.student, index=s.seat.index, copies=lab.copies,
         gateway_host=address(lab), gateway_port=lab.gateway.port, gateway_user=login_user(lab),
-        gateway_host_key=host_key.line, nodes=nodes, master=lab.master.name, stage=stage,
-        chapter=tutorial.CHAPTERS.get(stage, ""), own_key=s.key.fingerprint if s.own else None,
+        gateway_host_key=host_key.line, nodes=nodes, master=lab.home_node().name, stage=stage,
+        chapter=lab.chapter(stage), own_key=s.key.fingerprint if s.own else None,
         generated_key=private, fingerprint=s.key.fingerprint, revoked=s.revoked)
 
 

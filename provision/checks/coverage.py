@@ -10,7 +10,7 @@ part. What no check looks at: whether services are *enabled* (it matters only af
 """
 from __future__ import annotations
 
-from k8slab import tutorial as t
+from .. import tutorial as t
 
 
 def covers(lab) -> dict:

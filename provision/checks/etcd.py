@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from k8slab import tutorial
+from .. import tutorial
 from k8slab.facts import http
 from . import parse
 from k8slab.checks.check import check

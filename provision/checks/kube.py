@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from k8slab import tutorial
+from .. import tutorial
 from . import parse
 from k8slab.checks.check import check
 from k8slab.facts import http

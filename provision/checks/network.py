@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Interface
 
-from k8slab import tutorial
+from .. import tutorial
 from k8slab.facts import units as unit_facts
 from k8slab.facts.addresses import ADDRESSES
 from . import parse

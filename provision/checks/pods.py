@@ -20,7 +20,7 @@ import shlex
 import time
 from ipaddress import IPv4Address
 
-from k8slab import tutorial as t
+from .. import tutorial as t
 from . import parse
 
 GROUP = "pods"

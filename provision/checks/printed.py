@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from ipaddress import IPv4Address
 
-from k8slab import tutorial as t
+from .. import tutorial as t
 from k8slab.checks.check import check
 from k8slab.checks.typed import as_student
 from . import kube, network, parse

@@ -1,4 +1,5 @@
-"""The lab every unit test uses: the real model, loaded from a lab file by k8slab.config.load_lab.
+"""The lab every unit test uses: the real model, loaded from a lab file by provision.lab.load_lab
+(the engine's loader, k8slab.config.load_lab, reading it as the tutorial's TutorialLab).
 
 No test builds its own stand-in for Lab: a change in the model (a port in etcd_url, a default, a
 derived value) must reach every test that depends on it. The file is written into tmp_path, so
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.config import load_lab
+from provision.lab import load_lab
 
 SHIPPED_LAB = Path(__file__).resolve().parents[2] / "lab.yaml"
 
@@ -44,6 +45,16 @@ def lab_with(lab_from_text):
 def lab(lab_with):
     """The tutorial's lab: the shipped lab.yaml as it is."""
     return lab_with()
+
+
+@pytest.fixture
+def engine_lab(tmp_path):
+    """A lab of the engine's own (engine_lab.py: its stages base and etcd, the tutorial lab's
+    node names, nothing of provision/), for the engine's tests."""
+    from tests.unit.engine_lab import ENGINE_LAB, load_engine_lab
+    path = tmp_path / "lab.yaml"
+    path.write_text(ENGINE_LAB)
+    return load_engine_lab(path)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,10 @@ import pytest
 import yaml
 from invoke import Context, Exit
 
-from k8slab.config import Lab, Node, Problem, default_config_path, load_lab
+from k8slab.config import Problem, default_config_path
+from provision.lab import TutorialLab as Lab
+from provision.lab import TutorialNode as Node
+from provision.lab import load_lab
 from k8slab.errors import ConfigError, LabError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -219,7 +222,7 @@ def test_debian12_lab(tmp_path):
 
 def test_a_platform_that_cannot_run_a_stage_is_refused_with_the_reason(tmp_path, monkeypatch):
     from dataclasses import replace
-    from k8slab import platforms
+    from provision import platforms
     # every platform runs every stage today; a platform with fewer (as debian12 once was)
     short = replace(platforms.PLATFORMS["debian12"], stages=("base", "etcd"))
     monkeypatch.setitem(platforms.PLATFORMS, "debian12", short)

@@ -26,7 +26,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from k8slab.config import Lab, load_lab
+from provision.lab import TutorialLab as Lab, load_lab
 from k8slab.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

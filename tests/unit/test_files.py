@@ -136,7 +136,7 @@ def test_flanneld_rejects_a_bad_iface(lab):
 
 def test_debian12_kubelet_differs_only_in_the_api_server_line(lab_with):
     """Kubernetes 1.19's kubelet has no --api-servers: the one line the test platform writes
-    differently (k8slab/platforms.py lists it); the rest is the tutorial's file byte for byte."""
+    differently (provision/platforms.py lists it); the rest is the tutorial's file byte for byte."""
     lab = lab_with(*DEBIAN12)
     out = files.kubelet((DEFAULTS / "kubelet").read_text(), lab, lab.node("k8s-node1"))
     tutorial = (EXPECTED / "kubelet.k8s-node1").read_text()

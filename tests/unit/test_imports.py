@@ -37,3 +37,22 @@ def test_every_module_imports_first_on_its_own():
     assert r.returncode == 0, r.stderr
     assert int(r.stdout.split("modules:")[1].split()[0]) > 50   # the walk found the packages
     assert "FIRST" not in r.stdout, r.stdout
+
+
+# The engine imports nothing of a tutorial: every module of k8slab, imported in one interpreter,
+# loads no module of provision/ (the tutorial hands the engine its Lab subclass and playbook).
+ENGINE_ALONE = r"""
+import importlib, pkgutil, sys
+import k8slab
+for m in pkgutil.walk_packages(k8slab.__path__, "k8slab."):
+    if ".templates" not in m.name:
+        importlib.import_module(m.name)
+print("tutorial:", sorted(m for m in sys.modules if m.split(".")[0] == "provision"))
+"""
+
+
+def test_the_engine_imports_nothing_of_the_tutorial():
+    r = subprocess.run([sys.executable, "-c", ENGINE_ALONE], cwd=REPO, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "tutorial: []" in r.stdout, r.stdout

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 HOLDER = textwrap.dedent("""\
     import sys, time
-    from k8slab.config import load_lab
+    from provision.lab import load_lab
     from k8slab.lock import lab_lock
     with lab_lock(load_lab(sys.argv[1]), sys.argv[2]):
         print("locked", flush=True)

@@ -102,7 +102,7 @@ RENDER = """
 import sys
 from pathlib import Path
 import k8slab, k8slab.render as render
-from k8slab.config import load_lab
+from provision.lab import load_lab
 site, lab_file, out = map(Path, sys.argv[1:])
 assert Path(k8slab.__file__).parent == site / "k8slab", k8slab.__file__
 assert isinstance(render.template_loader(), render.jinja2.PackageLoader)

@@ -1,7 +1,7 @@
-"""k8slab/platforms.py: what the README says of the test platform is what the code says."""
+"""provision/platforms.py: what the README says of the test platform is what the code says."""
 from pathlib import Path
 
-from k8slab.platforms import PLATFORMS
+from provision.platforms import PLATFORMS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 

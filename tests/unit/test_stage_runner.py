@@ -3,7 +3,8 @@ no-op run reads each node once; after the first change anywhere, steps read the 
 themselves; a failing node stops while the others finish the stage; a dry run changes nothing.
 
 The "nodes" are this machine's bash through invoke's Context (as in test_verify_read_ahead.py),
-each with its own files under tmp_path; the steps are k8slab.steps' own FileStep and ShellStep.
+each with its own files under tmp_path; the steps are k8slab.steps' own FileStep and ShellStep;
+the lab is the engine's own (engine_lab.py).
 Each node's Host is given 127.0.0.1 as its IP: it is on lo here, so the node's facts are
 complete after its batch, as on a VM whose private IP is up (`ip` must be installed)."""
 from __future__ import annotations
@@ -19,6 +20,13 @@ from k8slab.errors import ProvisionError
 from k8slab.provisioning import Playbook
 from k8slab.remote import Host, read_command
 from k8slab.steps import FileStep, ShellStep
+
+
+@pytest.fixture
+def lab(engine_lab):
+    """The engine's own lab (tests/unit/engine_lab.py), nothing of the tutorial's."""
+    return engine_lab
+
 
 STAGES = ["base", "etcd"]
 MASTER, NODE1, NODE2 = "k8s-master", "k8s-node1", "k8s-node2"

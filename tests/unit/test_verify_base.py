@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from provision.checks import base, network, parse
-from k8slab.config import load_lab
+from provision.lab import load_lab
 from k8slab.remote import Result
 from k8slab.checks.report import CheckResult
 from tests.unit.answers import drive, is_active

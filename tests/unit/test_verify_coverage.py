@@ -15,9 +15,9 @@ from k8slab.checks.report import CheckResult
 from tests.unit.answers import drive
 from provision.checks import coverage
 from provision.checks import CHECKS
-from k8slab.config import load_lab
+from provision.lab import load_lab
 from k8slab.facts import Facts
-from k8slab.platforms import PLATFORMS
+from provision.platforms import PLATFORMS
 from k8slab.remote import Result
 from k8slab.steps import FileStep, PackageStep, ServiceStep, ShellStep
 from provision.etcd_key import EtcdKeyStep

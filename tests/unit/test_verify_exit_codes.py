@@ -19,7 +19,7 @@ from provision.checks import CHECKS
 from k8slab import remote, state
 from k8slab.checks import runner
 from k8slab.checks.runner import Verdict
-from k8slab.config import load_lab
+from provision.lab import load_lab
 from tests.unit.answers import is_active
 
 REPO = Path(__file__).resolve().parents[2]

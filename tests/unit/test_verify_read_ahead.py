@@ -3,13 +3,14 @@ commands of the checks the groups yielded (runner.run_checks). It must judge exa
 command by command does, in fewer round trips.
 
 The "nodes" here are this machine's own bash through invoke's Context (Fabric's `run`
-interface; the VMs run the same strings over SSH), and the groups are the engine's own (it
-imports nothing of the tutorial): their commands run for real."""
+interface; the VMs run the same strings over SSH), and the groups and the lab are the engine's
+own (it imports nothing of the tutorial): their commands run for real."""
 from __future__ import annotations
 
 import socket
 from types import SimpleNamespace
 
+import pytest
 from invoke import Context
 
 from k8slab.checks import runner
@@ -18,6 +19,12 @@ from k8slab.checks.report import Report
 from k8slab.facts import http
 from k8slab.facts.addresses import ADDRESSES
 from k8slab.remote import MISSING, Host, read_command
+
+
+@pytest.fixture
+def lab(engine_lab):
+    """The engine's own lab (tests/unit/engine_lab.py), nothing of the tutorial's."""
+    return engine_lab
 
 
 def closed_port() -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.config import load_lab
+from provision.lab import load_lab
 from k8slab.facts import Facts
 from k8slab.steps import FileStep
 from provision.stages import steps_for

@@ -2,8 +2,8 @@
 and the restart marks k8s-lab leaves on the nodes (a lab's own names, its folder, VMs and
 libvirt networks, are allocate/names.py's).
 
-The engine (config defaults, verify's checks, the steps) and the tutorial's stages
-(provision/) both read them here; provision/ imports the engine, never the other way round.
+The tutorial's lab file (lab.py: the cluster defaults, the URLs), its stages, files and checks
+read them here; the engine (k8slab/) never does.
 """
 from __future__ import annotations
 
