@@ -16,3 +16,5 @@ from .stages import steps_for
 
 SCRIPTS = resources.files(__name__) / "scripts"
 TUTORIAL = Playbook(steps=steps_for, scripts=SCRIPTS, checks=CHECKS)
+
+__all__ = ["CHECKS", "SCRIPTS", "TUTORIAL", "TutorialLab", "load_lab", "steps_for"]

@@ -84,16 +84,16 @@ class TutorialLab(Lab):
             and len(nodes) == len(raw_nodes)
         if not roles_known:
             return
-        for role in ("etcd", "master"):
-            holders = [i for i, n in enumerate(nodes) if role in n["roles"]]
+        for needed in ("etcd", "master"):
+            holders = [i for i, n in enumerate(nodes) if needed in n["roles"]]
             if not holders:
-                add(("nodes",), f"no node has role {role}; the lab needs exactly one {role} node "
+                add(("nodes",), f"no node has role {needed}; the lab needs exactly one {needed} node "
                     f"(the tutorial's single-etcd, single-master layout)")
             for i in holders[1:]:
                 first = holders[0]
-                add(("nodes", i, "roles"), f"a second {role} node: nodes[{first}] "
-                    f"({nodes[first].get('name', '?')}) already has role {role}; the lab has "
-                    f"exactly one {role} node")
+                add(("nodes", i, "roles"), f"a second {needed} node: nodes[{first}] "
+                    f"({nodes[first].get('name', '?')}) already has role {needed}; the lab has "
+                    f"exactly one {needed} node")
         if not any("node" in n["roles"] for n in nodes):
             add(("nodes",), "no node has role node; the lab needs at least one node to run pods")
 
