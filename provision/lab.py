@@ -7,17 +7,31 @@ load_lab(path) reads a lab file as the tutorial's: what tasks.py, the bench and 
 """
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Network
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from k8slab import config
-from k8slab.config.fields import EtcdPrefix, Network, Url, Word, role
+from k8slab.config.fields import Network, Url, Word, role
 from k8slab.config.schema import STRICT, Lab, Node
 
 from . import tutorial
 from .platforms import PLATFORMS, ROLES, STAGES, Platform
+
+
+ETCD_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+
+
+def _etcd_prefix(v: str) -> str:
+    if not ETCD_PREFIX_RE.match(v):
+        raise ValueError(f"{v!r} must be an absolute etcd key path like /k8s/network "
+                         "(starts with '/', no trailing '/', no spaces)")
+    return v
+
+
+EtcdPrefix = Annotated[str, AfterValidator(_etcd_prefix)]
 
 
 class Cluster(BaseModel):

@@ -1,8 +1,8 @@
 """`invoke verify`: run the checks of the applied stages on the lab and report them honestly.
 
-Each check runs its command(s) on a node, hands the output to a judge (a pure function in
-base.py, etcd.py, network.py or kube.py, tested on captured outputs), and records pass/fail
-with the evidence and a hint. A failing check never stops the others. When nothing can be
+Each check runs its command(s) on a node, hands the output to a judge (a pure function of the
+tutorial's, tested on captured outputs: provision/checks/), and records pass/fail with the
+evidence and a hint. A failing check never stops the others. When nothing can be
 checked (no VMs, VMs not running, no stage applied) verify says why and exits with its own code.
 """
 from __future__ import annotations

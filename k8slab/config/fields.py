@@ -13,7 +13,6 @@ from .problems import describe, suggest
 HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 LAB_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
-ETCD_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 # a student's name names files and folders (their key, their handout) on every system
 STUDENT_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -80,13 +79,6 @@ def _url(v: str) -> str:
     return v
 
 
-def _etcd_prefix(v: str) -> str:
-    if not ETCD_PREFIX_RE.match(v):
-        raise ValueError(f"{v!r} must be an absolute etcd key path like /k8s/network "
-                         "(starts with '/', no trailing '/', no spaces)")
-    return v
-
-
 def _student(v: str) -> str:
     if not STUDENT_RE.match(v):
         raise ValueError(f"{v!r} is not a valid student name: lowercase letters, digits, '.', "
@@ -149,7 +141,6 @@ IPv4 = Annotated[IPv4Address, PlainValidator(_ipv4)]
 Network = Annotated[IPv4Network, PlainValidator(_network)]
 Url = Annotated[str, AfterValidator(_url)]
 Word = Annotated[str, AfterValidator(_no_space)]
-EtcdPrefix = Annotated[str, AfterValidator(_etcd_prefix)]
 StudentName = Annotated[str, AfterValidator(_student)]
 Address = Annotated[str, AfterValidator(_address)]
 UserName = Annotated[str, AfterValidator(_user)]
