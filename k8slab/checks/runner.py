@@ -19,6 +19,7 @@ from ..ssh import open_connections
 from ..vagrant import Vagrant
 from . import typed
 from .check import Check, CheckSet
+from .check import check as make_check
 from .report import CheckResult, Report, write_reports
 
 
@@ -52,8 +53,8 @@ class Checker:
 
     def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
         """check(...) judged (judge_one) and recorded in the report; the pods check asks so."""
-        result = self.judge_one(Check(group, check, node, (commands,) if isinstance(commands, str)
-                                      else tuple(commands), judge, timeout, on or ""), interval)
+        result = self.judge_one(make_check(group, check, node, commands, judge, timeout, on or ""),
+                                interval)
         self.report.add(result)
         return result
 
