@@ -1,6 +1,8 @@
 """One small exception tree. Every user-facing failure is a LabError whose str() is the message."""
 from __future__ import annotations
 
+TAIL = 12   # the last lines of a failing command's output an error shows
+
 
 class LabError(Exception):
     """A failure the user can act on; tasks.py prints it and exits non-zero, no traceback."""

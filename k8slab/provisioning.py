@@ -43,7 +43,7 @@ class StepResult:
 
 class _Run:
     """What one provisioning run knows: per node its facts, its steps of every stage (built
-    before anything runs) and what their probes read in the node's one batch. The batch holds
+    before anything runs) and what their facts read in the node's one batch. The batch holds
     while nothing changed anywhere (a no-op run reads every node once, and that is all); after
     the first change, steps read the host themselves, as the change may concern them."""
 
@@ -52,9 +52,8 @@ class _Run:
         self.facts = {n.name: node_facts.NodeFacts() for n in lab.nodes}
         self.steps = {n.name: {s: playbook.steps(s, lab, n, self.facts[n.name]) for s in stages}
                       for n in lab.nodes}
-        self.read = {n.name: {} for n in lab.nodes}   # node -> id(step) -> Result
-        self.seen = {n.name: {} for n in lab.nodes}   # node -> command -> Result, the same reads
-        # every systemd unit a node's steps ask about: their probes ask for all at once
+        self.read = {n.name: {} for n in lab.nodes}   # node -> command -> Result, the one batch
+        # every systemd unit a node's steps ask about: their facts ask for all at once
         self.units = {n.name: tuple(dict.fromkeys(u for s in stages for step in self.steps[n.name][s]
                                                   for u in step.units)) for n in lab.nodes}
         self.fresh = True
@@ -63,21 +62,22 @@ class _Run:
         return Context(dry_run=self.dry_run, scripts=self.playbook.scripts, units=self.units[node.name])
 
     def gather(self, node, host) -> None:
-        """One round trip: the node's facts and every probe of every step of the run, each
-        distinct command once (the service steps share theirs)."""
+        """One round trip: the node's facts and every fact every step of the run asks, each
+        distinct one once (the service steps share theirs)."""
         ctx = self.context(node)
-        probing = [(step, step.probe(ctx)) for stage in self.stages
-                   for step in self.steps[node.name][stage]]
-        probing = [(step, cmd) for step, cmd in probing if cmd]
-        commands = list(dict.fromkeys([node_facts.ADDRESSES] + [cmd for _, cmd in probing]))
+        asked = [*node_facts.ASKS, *(a for stage in self.stages for step in self.steps[node.name][stage]
+                                     for a in step.asks(ctx))]
+        commands = list(dict.fromkeys(a.command for a in asked))
         host.step = "facts"
         results = dict(zip(commands, host.run_many(commands)))
-        self.facts[node.name].current = node_facts.from_result(host, results[node_facts.ADDRESSES])
-        self.read[node.name] = {id(step): results[cmd] for step, cmd in probing if results[cmd].answered}
-        self.seen[node.name] = {c: r for c, r in results.items() if r.answered}
+        self.facts[node.name].current = node_facts.from_results(host, [results[a.command] for a in node_facts.ASKS])
+        self.read[node.name] = {c: r for c, r in results.items() if r.answered}
 
-    def fact(self, node, step):
-        return self.read[node.name].get(id(step)) if self.fresh else None
+    def results(self, node, step, ctx):
+        """The Results of step's facts from the node's batch; None (read them now) once anything
+        changed, or when one was not answered."""
+        got = [self.read[node.name].get(a.command) for a in step.asks(ctx)] if self.fresh else [None]
+        return None if None in got else got
 
 
 def _run_node(stage, node, host, run: _Run):
@@ -97,7 +97,7 @@ def _run_node(stage, node, host, run: _Run):
         host.step = f"{stage}/{step.name}"
         start = time.monotonic()
         try:
-            plan = step.plan(host, ctx, run.fact(node, step))
+            plan = step.plan(host, ctx, run.results(node, step, ctx))
             if plan.changes and not run.dry_run:
                 run.fresh = False     # from here on every step reads what it needs itself
                 plan.apply()
@@ -162,7 +162,7 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
             c.close()
     _save_report(lab, everything, dry_run)
     if seen is not None and run.fresh and not dry_run:
-        seen.update(run.seen)
+        seen.update(run.read)
     changed = sum(r.result in ("changed", "would change") for r in everything)
     verb = "would change" if dry_run else "changed"
     ui.info(f"provision: {len(everything)} steps, {changed} {verb}, "

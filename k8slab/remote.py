@@ -13,12 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CommandError
+from .errors import TAIL, CommandError
+from .facts.files import FILE, read_command
 from .shell import Shell
 from .workdir import ensure_workdir
 
-TAIL = 12
-MISSING = 3  # exit code meaning "no such file" for read()
 
 
 @dataclass
@@ -36,16 +35,6 @@ class Result:
     @property
     def output(self) -> str:
         return (self.stdout + self.stderr).strip()
-
-
-def read_command(path: str) -> str:
-    """A file's text, byte for byte, or exit MISSING when there is no such file. Bash builtins
-    only (no `cat` to start: ~0.1-0.5 s on a busy emulated node). A file that cannot be opened
-    and anything but a regular file are errors (bash goes on after a failed `exec` redirection
-    unless told to stop)."""
-    q = shlex.quote(path)
-    return (f"if [ -f {q} ]; then exec 3<{q} || exit 1; IFS= read -r -d '' t <&3; printf '%s' \"$t\"; "
-            f"elif [ -e {q} ]; then echo {q}: not a regular file >&2; exit 1; else exit {MISSING}; fi")
 
 
 def shown(command: str) -> str:
@@ -124,11 +113,10 @@ class Host:
 
     def read_result(self, path: str, r: Result) -> str | None:
         """What read() returns, from read_command(path)'s Result (also one run by run_many)."""
-        if r.exited == MISSING:
-            return None
-        if not r.ok:
-            raise self.error(f"cat {path}", r)
-        return r.stdout
+        try:
+            return FILE(path).value(r)
+        except ValueError:
+            raise self.error(f"cat {path}", r) from None
 
     def write(self, path: str, text: str, mode: str = "0644") -> None:
         """Replace a file atomically (temp file + rename), keeping its mode when it exists."""

@@ -1,10 +1,10 @@
 """Provisioning steps: each reads the host, computes what differs, and changes only that.
 
 A step's plan() only reads. It returns a Plan: the unified diff and the commands that would
-run, and a function that applies them. What it reads is one command, its probe(): the runner
-runs every step's probe of a node in one round trip (Host.run_many) and hands each step its
-Result as `fact`; plan() reads the host itself only without one (after something changed). An empty plan means "ok, nothing to do". Dry runs print
-plans; real runs apply them. Services restart only when a file they read changed (the
+run, and a function that applies them. What it reads are facts (k8slab/facts/), its asks(): the
+runner reads every step's facts of a node in one round trip (Host.run_many) and hands each step
+their Results as `read`; plan() reads the host itself only without them (after something
+changed). An empty plan means "ok, nothing to do". Dry runs print plans; real runs apply them. Services restart only when a file they read changed (the
 stage's Context collects those services).
 """
 from __future__ import annotations
@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .errors import CommandError
-from .facts import units as unit_facts
-from .remote import read_command
+from .facts.fact import OUTPUT
+from .facts.files import FILE
+from .facts.packages import PACKAGES
+from .facts.units import MARKS, UNITS
 
 WOULD_CHANGE = 10  # exit code of a shell provisioner's check mode: "something to do"
 # On each node: one empty file per service whose config changed but which has not been restarted
@@ -52,18 +54,22 @@ def _unified(path: str, old: str, new: str) -> str:
 
 class Step:
     name = "step"
-    units: tuple = ()   # the systemd units it asks about; the runner reads them all in one probe
+    units: tuple = ()   # the systemd units it asks about; the runner asks for them all at once
 
-    def probe(self, ctx: Context) -> Optional[str]:
-        """The read-only command whose Result plan() needs (None: it needs none)."""
-        return None
+    def asks(self, ctx: Context) -> tuple:
+        """The facts (facts.fact.Asked) plan() reads."""
+        return ()
 
-    def plan(self, host, ctx: Context, fact=None) -> Plan:
-        """fact: probe()'s Result, run earlier in the node's batch; None: read the host now."""
+    def plan(self, host, ctx: Context, read=None) -> Plan:
+        """read: asks()'s Results, read earlier in the node's batch; None: read the host now."""
         raise NotImplementedError
 
-    def _probe(self, host, ctx, fact):
-        return fact if fact is not None else host.run(self.probe(ctx), check=False)
+    def _read(self, host, ctx, read) -> list:
+        """asks()'s Results: those handed in, else read now in one round trip."""
+        if read is not None:
+            return list(read)
+        commands = [a.command for a in self.asks(ctx)]
+        return host.run_many(commands) if len(commands) > 1 else [host.run(c, check=False) for c in commands]
 
     def preview(self) -> list:
         """What the step makes so, from the lab file alone (`invoke plan` before any VM exists)."""
@@ -77,8 +83,8 @@ class FileStep(Step):
         self.name, self.path, self.transform = name, path, transform
         self.restarts, self.mode, self.package_hint = tuple(restarts), mode, package_hint
 
-    def probe(self, ctx):
-        return read_command(self.path)
+    def asks(self, ctx):
+        return (FILE(self.path),)
 
     def preview(self):
         # the transform of an empty file is exactly the lines the step sets; the rest of the
@@ -88,8 +94,8 @@ class FileStep(Step):
                                                              if self.restarts else "")] + \
             [f"  {line}" for line in lines]
 
-    def plan(self, host, ctx, fact=None):
-        current = host.read_result(self.path, self._probe(host, ctx, fact))
+    def plan(self, host, ctx, read=None):
+        current = host.read_result(self.path, self._read(host, ctx, read)[0])
         if current is None and self.package_hint:
             if ctx.dry_run:
                 return Plan(note=f"{self.path} does not exist yet (the base stage installs "
@@ -135,15 +141,17 @@ class ServiceStep(Step):
     def _units(self, ctx):
         return ctx.units or self.services
 
-    def probe(self, ctx):
-        return unit_facts.show(self._units(ctx), PENDING)
+    def asks(self, ctx):
+        return (UNITS(*self._units(ctx)), MARKS(PENDING))
 
-    def plan(self, host, ctx, fact=None):
-        r = self._probe(host, ctx, fact)
+    def plan(self, host, ctx, read=None):
+        units, marks = self.asks(ctx)
+        shown, marked = self._read(host, ctx, read)
         try:
-            states, pending = unit_facts.parse_show(r.stdout, self._units(ctx))
+            states = units.value(shown)
         except ValueError:
-            raise host.error(self.probe(ctx), r)
+            raise host.error(shown.command, shown) from None
+        pending = marks.value(marked)
         if self.off:
             return self._plan_off(host, states)
         restart = (ctx.restart | pending) & set(self.services)
@@ -201,20 +209,15 @@ class PackageStep(Step):
         self.packages, self.manager = list(packages), manager
         self.name = "packages " + " ".join(self.packages)
 
-    def probe(self, ctx):
-        if self.manager == "yum":
-            return "rpm -q --qf '%{NAME}\\n' " + " ".join(self.packages)
-        return "dpkg-query -W -f '${Package} ${Status}\\n' " + " ".join(self.packages)
+    def asks(self, ctx):
+        return (PACKAGES(self.manager, *self.packages),)
 
     def preview(self):
         return [f"packages installed ({self.manager}): {' '.join(self.packages)}"]
 
-    def plan(self, host, ctx, fact=None):
-        out = self._probe(host, ctx, fact).stdout
-        if self.manager == "yum":
-            have = {line.strip() for line in out.splitlines() if "not installed" not in line}
-        else:
-            have = {line.split()[0] for line in out.splitlines() if line.endswith("install ok installed")}
+    def plan(self, host, ctx, read=None):
+        installed, = self.asks(ctx)
+        have = installed.value(self._read(host, ctx, read)[0])
         missing = [p for p in self.packages if p not in have]
         if not missing:
             return Plan(note="all installed")
@@ -246,16 +249,17 @@ class ShellStep(Step):
     def _text(self, ctx):
         return (ctx.scripts / "lib.sh").read_text() + (ctx.scripts / self.script).read_text()
 
-    def probe(self, ctx):
-        # The script's text itself, its variables set first: in the node's batch it runs in a
-        # subshell of the node's shell, with no base64, env or bash to start (each costs ~0.1 s
-        # on a busy emulated node). `exit` in it ends that subshell only.
+    def asks(self, ctx):
+        # What the script's check mode prints, the script's text itself sent, its variables set
+        # first: in the node's batch it runs in a subshell of the node's shell, with no base64,
+        # env or bash to start (each costs ~0.1 s on a busy emulated node). `exit` in it ends
+        # that subshell only. Its reader is plan() (exit 0, WOULD_CHANGE, or a failure).
         assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in {"MODE": "check", **self.env}.items())
-        return f"{assigns}  # {self.script}, check mode\n{self._text(ctx)}"
+        return (OUTPUT(f"{assigns}  # {self.script}, check mode\n{self._text(ctx)}"),)
 
-    def plan(self, host, ctx, fact=None):
+    def plan(self, host, ctx, read=None):
         text = self._text(ctx)
-        r = self._probe(host, ctx, fact)
+        r, = self._read(host, ctx, read)
         if r.exited == 0:
             return Plan(note=r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "ok")
         if r.exited != WOULD_CHANGE:

@@ -12,9 +12,8 @@ from k8slab.steps import Plan, Step
 from .tutorial import etcdctl
 
 
-def etcd_v2_value(r) -> tuple[bool, Optional[str]]:
-    """(etcd answered, the key's value or None when unset) from http.get of /v2/keys/KEY."""
-    answer = http.parse(r)
+def etcd_v2_value(answer: http.Answer) -> tuple[bool, Optional[str]]:
+    """(etcd answered, the key's value or None when unset) from the HTTP answer to /v2/keys/KEY."""
     if answer.status == 200:
         try:
             return True, json.loads(answer.body)["node"]["value"]
@@ -39,12 +38,13 @@ class EtcdKeyStep(Step):
     def _etcdctl(self, args):
         return f"{etcdctl(self.endpoint)} {args}"
 
-    def probe(self, ctx):
+    def asks(self, ctx):
         url = urlsplit(self.endpoint)
-        return http.get(url.hostname, url.port, f"/v2/keys{self.key}")
+        return (http.HTTP(url.hostname, url.port, f"/v2/keys{self.key}"),)
 
-    def plan(self, host, ctx, fact=None):
-        answered, current = etcd_v2_value(self._probe(host, ctx, fact))
+    def plan(self, host, ctx, read=None):
+        get, = self.asks(ctx)
+        answered, current = etcd_v2_value(get.value(self._read(host, ctx, read)[0]))
         if current == self.value:
             return Plan(note=f"{self.key} = {self.value}")
         cmd = self._etcdctl(f"set {self.key} {shlex.quote(self.value)}")
@@ -52,7 +52,7 @@ class EtcdKeyStep(Step):
             return Plan(commands=[cmd], note="etcd does not answer yet")
         if not answered:
             self._wait_healthy(host)  # etcd may still be starting right after its restart
-            answered, current = etcd_v2_value(host.run(self.probe(ctx), check=False))
+            answered, current = etcd_v2_value(get.value(self._read(host, ctx, None)[0]))
         return Plan(commands=[cmd], apply=lambda: host.run(cmd),
                     note=f"{self.key} was {current if current is not None else 'unset'}")
 

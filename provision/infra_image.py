@@ -27,6 +27,7 @@ from pathlib import Path
 from k8slab.doctor.probes import static_cc_problem
 from provision.checks.kube import DOCKER_DOWN, docker_down, image_inspect
 from k8slab.errors import LabError
+from k8slab.facts.fact import OUTPUT
 from k8slab.steps import Plan, Step
 
 SOURCE = Path(__file__).resolve().parent / "pause" / "pause.c"
@@ -98,15 +99,15 @@ class InfraImageStep(Step):
         self.image, self.cache = image, cache   # cache: () -> the host folder for the tarball
         self.name = "infra image"
 
-    def probe(self, ctx):
-        return image_inspect(self.image)
+    def asks(self, ctx):
+        return (OUTPUT(image_inspect(self.image)),)
 
     def preview(self):
         return [f"docker image {self.image}: k8s-lab's pause {digest()} (built here with gcc, "
                 "imported, no registry)"]
 
-    def plan(self, host, ctx, fact=None):
-        current, found = judge_image(self._probe(host, ctx, fact), self.image)
+    def plan(self, host, ctx, read=None):
+        current, found = judge_image(self._read(host, ctx, read)[0], self.image)
         if current:
             return Plan(note=found)
         command = import_command(self.image)

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
+from ..facts.fact import Asked, asked
+
 
 @dataclass(frozen=True)
 class Check:
-    """One check as data: run commands on a node, judge their results.
+    """One check as data: read facts on a node, judge their values.
 
     A group's checks are a generator (checks(lab)) that yields lists of Checks and is sent back
     their CheckResults, in order: a check that needs another's finding (the pings need the
@@ -15,17 +17,18 @@ class Check:
     group: str
     name: str
     node: str               # whose result it is
-    commands: tuple = ()    # none: decided from earlier results alone (leases differ)
-    judge: Callable = None  # judge(*results) -> (ok, detail, hint) or (ok, detail, hint, data)
+    asks: tuple = ()        # the facts it reads (facts.fact.Asked); none: decided from earlier results alone
+    judge: Callable = None  # judge(*values, one per fact) -> (ok, detail, hint) or (ok, detail, hint, data)
     # seconds to keep asking until it passes; a callable is given the results so far
     timeout: Union[float, Callable] = 0
-    on: str = ""            # run the commands on this node (a pod's state: kubectl on the master)
+    on: str = ""            # read the facts on this node (a pod's state: kubectl on the master)
 
 
-def check(group, name, node, commands, judge, timeout=0, on="") -> Check:
-    """A Check; commands as a str for one, or a list."""
-    return Check(group, name, node, (commands,) if isinstance(commands, str) else tuple(commands),
-                 judge, timeout, on)
+def check(group, name, node, asks, judge, timeout=0, on="") -> Check:
+    """A Check. asks: a fact asked (Asked), a command (a str: its judge is given the command's
+    Result, facts.fact.OUTPUT), or a list of them."""
+    items = [asks] if isinstance(asks, (str, Asked)) else list(asks)
+    return Check(group, name, node, tuple(asked(i) for i in items), judge, timeout, on)
 
 
 @dataclass(frozen=True)

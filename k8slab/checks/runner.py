@@ -1,7 +1,7 @@
 """`invoke verify`: run the checks of the applied stages on the lab and report them honestly.
 
-Each check runs its command(s) on a node, hands the output to a judge (a pure function of the
-tutorial's, tested on captured outputs: provision/checks/), and records pass/fail with the
+Each check reads its facts on a node (k8slab/facts/), hands their values to a judge (a pure
+function of the tutorial's, tested on captured outputs: provision/checks/), and records pass/fail with the
 evidence and a hint. A failing check never stops the others. When nothing can be
 checked (no VMs, VMs not running, no stage applied) verify says why and exits with its own code.
 """
@@ -51,9 +51,9 @@ class Checker:
         self.lab, self.hosts, self.report = lab, hosts, report
         self.read = {} if read is None else read   # node -> command -> Result, read ahead
 
-    def run(self, group, check, node, commands, judge, timeout=0, interval=3, on=None):
+    def run(self, group, check, node, asks, judge, timeout=0, interval=3, on=None):
         """check(...) judged (judge_one) and recorded in the report; the pods check asks so."""
-        result = self.judge_one(make_check(group, check, node, commands, judge, timeout, on or ""),
+        result = self.judge_one(make_check(group, check, node, asks, judge, timeout, on or ""),
                                 interval)
         self.report.add(result)
         return result
@@ -74,9 +74,9 @@ class Checker:
             try:
                 # the first try from what was read ahead; a poll asks the node again
                 ahead = self.read.get(c.on or c.node, {}) if polls == 0 else {}
-                results = [ahead.get(cmd) or host.run(cmd, check=False) for cmd in c.commands]
+                results = [ahead.get(a.command) or host.run(a.command, check=False) for a in c.asks]
                 evidence = [f"$ {r.command}\n{r.output}\n(exit {r.exited})" for r in results]
-                passed, detail, hint, data = _four(c.judge(*results))
+                passed, detail, hint, data = _four(c.judge(*(a.value(r) for a, r in zip(c.asks, results))))
             except CommandError as e:
                 passed, detail, hint, data = False, f"could not run: {e.command}", str(e), {}
             except ValueError as e:  # a parser met output it cannot read: that is evidence too
@@ -120,20 +120,21 @@ def each_check(checks, lab, judge: Callable) -> list:
 
 
 def _read(hosts, pool, wanted: dict, read: dict) -> None:
-    """Ask each node in wanted (node -> [command]) at once, one round trip each, into read.
-    A node's lines typed as a student share one login shell (typed.session)."""
-    def one(node, commands):
+    """Read each node's facts in wanted (node -> [Asked]) at once, one round trip each, into
+    read (node -> command -> Result). A node's lines typed as a student share one login shell
+    (typed.session)."""
+    def one(node, asks):
         host = hosts[node]
         host.step = "verify/read ahead"
-        as_typed = [c for c in commands if c.startswith(typed.STUDENT)]
-        plain = [c for c in commands if c not in as_typed]
-        batch = plain + ([typed.session(as_typed)] if len(as_typed) > 1 else as_typed)
+        lines = [a.args[0] for a in asks if a.fact is typed.TYPED]
+        plain = [a.command for a in asks if a.fact is not typed.TYPED]
+        batch = plain + ([typed.session(lines)] if len(lines) > 1 else [typed.as_student(x) for x in lines])
         results = host.run_many(batch)
         got = {c: r for c, r in zip(plain, results) if r.answered}
-        if len(as_typed) > 1:
-            got.update(typed.split_session(as_typed, results[-1]))
-        elif as_typed and results[-1].answered:
-            got[as_typed[0]] = results[-1]
+        if len(lines) > 1:
+            got.update(typed.split_session(lines, results[-1]))
+        elif lines and results[-1].answered:
+            got[results[-1].command] = results[-1]
         return node, got
     for node, got in pool.map(lambda item: one(*item), wanted.items()):
         read.setdefault(node, {}).update(got)
@@ -157,9 +158,9 @@ def run_checks(lab, hosts, groups, report, seen=None) -> dict:
             for _, _, pending, _ in live:
                 for c in pending:
                     node = c.on or c.node
-                    have, ask = read.get(node, {}), wanted.setdefault(node, [])
-                    ask += [cmd for cmd in c.commands if cmd not in have and cmd not in ask]
-            _read(hosts, pool, {n: cmds for n, cmds in wanted.items() if cmds}, read)
+                    have, ask = read.get(node, {}), wanted.setdefault(node, {})
+                    ask.update({a.command: a for a in c.asks if a.command not in have})
+            _read(hosts, pool, {n: list(asks.values()) for n, asks in wanted.items() if asks}, read)
             for entry in live:
                 _, gen, pending, held = entry
                 results = []

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ..errors import CommandError, LabError
-from ..remote import TAIL
+from ..errors import TAIL, CommandError, LabError
 from .addresses import ADDRESSES, holder
 
 
@@ -37,21 +36,26 @@ class Facts:
         return value
 
 
+# what the steps' Facts are read from, asked by the runner in the node's batch
+ASKS = (ADDRESSES(),)
+
+
 def gather(host) -> Facts:
     """The node's facts, from one command on it; what cannot be read is recorded, not raised."""
-    return from_result(host, host.run(ADDRESSES, check=False))
+    return from_results(host, [host.run(a.command, check=False) for a in ASKS])
 
 
-def from_result(host, result) -> Facts:
-    """The facts from ADDRESSES' Result (run alone, or in the node's batch)."""
+def from_results(host, results) -> Facts:
+    """The facts from ASKS' Results (run alone, or in the node's batch)."""
+    result, = results
     try:
-        iface = holder(result.stdout, host.node.ip) if result.ok else ""
-    except ValueError:  # output ip never prints: the evidence below shows it
+        iface = holder(ADDRESSES().value(result), host.node.ip)
+    except ValueError:  # ip failed or printed what it never prints: the evidence below shows it
         iface = ""
     if iface:
         return Facts(private_iface=iface)
     return Facts(missing=CommandError(
-        f"finding the interface of {host.node.ip}", ADDRESSES, result.exited,
+        f"finding the interface of {host.node.ip}", result.command, result.exited,
         result.output.splitlines()[-TAIL:], host.log_path, host.name, "facts"))
 
 

@@ -9,9 +9,8 @@ import re
 from ipaddress import IPv4Interface
 from typing import Dict, List
 
+from .fact import Fact
 from .text import excerpt
-
-ADDRESSES = "ip -o -4 addr show"
 
 
 _IF_HEADER = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)(?:@\S+)?:\s+<")
@@ -60,9 +59,19 @@ def parse_ip_addr(text: str) -> Dict[str, List[IPv4Interface]]:
     return result
 
 
-def holder(addresses: str, ip) -> str:
-    """The interface holding ip in ADDRESSES' output; "" when none does."""
-    for iface, addrs in parse_ip_addr(addresses).items():
+def _parse(result) -> Dict[str, List[IPv4Interface]]:
+    if not result.ok:
+        raise ValueError(f"ip exited {result.exited}: {excerpt(result.output)}")
+    return parse_ip_addr(result.stdout)
+
+
+# {interface: [its IPv4 addresses]}
+ADDRESSES = Fact("addresses", lambda: "ip -o -4 addr show", _parse)
+
+
+def holder(addresses: Dict[str, List[IPv4Interface]], ip) -> str:
+    """The interface holding ip in ADDRESSES' value; "" when none does."""
+    for iface, addrs in addresses.items():
         if any(str(a.ip) == str(ip) for a in addrs):
             return iface
     return ""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import shlex
 from typing import NamedTuple
 
+from .fact import Fact
+
 
 def get(ip, port, path) -> str:
     """A plain HTTP/1.0 GET, 5 s at most; prints the raw answer, headers and all."""
@@ -28,3 +30,7 @@ def parse(result) -> Answer:
     if not (result.ok and head.startswith("HTTP/") and len(words) > 1 and words[1].isdigit()):
         return Answer(0, "")
     return Answer(int(words[1]), body)
+
+
+# HTTP(ip, port, path): the Answer
+HTTP = Fact("http", get, lambda result, ip, port, path: parse(result))

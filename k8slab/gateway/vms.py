@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
-from ..remote import hosts_for, read_command
+from ..facts import files
+from ..remote import hosts_for
 from ..ssh import cached_targets
 from ..steps import Context, FileStep
 from ..workdir import ensure_workdir, write_atomic
@@ -69,17 +70,22 @@ def install(copy, conns, student: str, student_key: Optional[pubkey.PublicKey]) 
     root_pub = keys.ensure_pair(keys.copy_root_key_path(folder), f"root@{copy.name}")
     root_private = keys.copy_root_key_path(folder).read_text()
     hosts = hosts_for(copy, conns)
-    probe_steps = _steps(root_private, root_pub, student, student_key, [])
-    reads = [read_command(HOST_KEY)] + [s.probe(Context()) for s in probe_steps]
+    # what every step reads is the same whatever the known lines: read once, before they are known
+    asked = [[files.FILE(HOST_KEY)]] + [list(s.asks(Context()))
+                                  for s in _steps(root_private, root_pub, student, student_key, [])]
+    reads = [a.command for step_asks in asked for a in step_asks]
 
     def gather(host):
         host.step = "access/facts"
         return host.run_many(reads)
+    def per_step(results):
+        results = iter(results)
+        return [[next(results) for _ in step_asks] for step_asks in asked]
     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
-        read = dict(zip(hosts, pool.map(gather, hosts.values())))
+        read = dict(zip(hosts, map(per_step, pool.map(gather, hosts.values()))))
     host_keys = {}
     for name, results in read.items():
-        text = hosts[name].read_result(HOST_KEY, results[0])
+        text = hosts[name].read_result(HOST_KEY, results[0][0])
         host_keys[name] = pubkey.parse(text).line if text else ""
     known = known_hosts_lines(copy, host_keys)
 
@@ -88,7 +94,7 @@ def install(copy, conns, student: str, student_key: Optional[pubkey.PublicKey]) 
         for step, fact in zip(_steps(root_private, root_pub, student, student_key, known),
                               read[name][1:]):
             host.step = f"access/{step.name}"
-            plan = step.plan(host, Context(), fact if fact.answered else None)
+            plan = step.plan(host, Context(), fact if all(r.answered for r in fact) else None)
             if plan.changes:
                 plan.apply()
                 changed += 1

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import shlex
 
-from k8slab.facts.addresses import ADDRESSES
+from k8slab.facts.addresses import ADDRESSES, holder
 from . import parse
 from k8slab.checks.check import check
 from .network import judge_active, unit_states
 
 HOSTS_HINT = ("the base stage writes /etc/hosts: every lab name on its private IP, the node's own "
               "name off the loopback lines; `invoke up` repairs it")
-# `systemctl is-active` states in which firewalld filters packets (the base stage's `firewall off` stops it in them).
+# The ActiveStates in which firewalld filters packets (the base stage's `firewall off` stops it in them).
 FIREWALL_ON = ("active", "activating", "reloading")
 
 
@@ -37,17 +37,17 @@ def judge_names(result, lab):
     return True, f"{len(lab.hosts_entries)} names resolve to their private IPs", ""
 
 
-def judge_private_ip(result, node):
-    for iface, addrs in parse.parse_ip_addr(result.stdout).items():
-        if any(a.ip == node.ip for a in addrs):
-            return True, f"{node.ip} on {iface}", ""
+def judge_private_ip(addresses, node):
+    iface = holder(addresses, node.ip)
+    if iface:
+        return True, f"{node.ip} on {iface}", ""
     return False, f"{node.ip} is on no interface", \
         ("the interface came up without it (CentOS 7 does this at times); the base stage "
          "re-raises it: `invoke up`")
 
 
-def judge_firewall_off(result, asked=("firewalld",)):
-    state = parse.parse_is_active(result.stdout, asked)["firewalld"]
+def judge_firewall_off(states):
+    state = states["firewalld"].active
     if state in FIREWALL_ON:
         return False, f"firewalld {state}", \
             "the tutorial turns the firewall off (etcd, apiserver and flannel ports); `invoke up` stops it"
@@ -59,14 +59,14 @@ def checks(lab):
     time_service = lab.platform_info.time_service
     batch = []
     for node in lab.nodes:
-        command, units = unit_states(lab, node)
+        units = unit_states(lab, node)
         batch += [
-            check("base", "private ip", node.name, ADDRESSES, lambda r, n=node: judge_private_ip(r, n)),
+            check("base", "private ip", node.name, ADDRESSES(), lambda a, n=node: judge_private_ip(a, n)),
             check("base", "lab names resolve", node.name, resolve_command(names),
                   lambda r: judge_names(r, lab)),
-            check("base", "firewall off", node.name, command, lambda r, u=units: judge_firewall_off(r, u)),
-            check("base", "time sync", node.name, command,
-                  lambda r, n=node.name, u=units: judge_active(
-                      r, [time_service], f"the base stage starts {time_service}; `invoke ssh {n} "
-                                         f"--command 'journalctl -u {time_service} -n 20'`", u))]
+            check("base", "firewall off", node.name, units, judge_firewall_off),
+            check("base", "time sync", node.name, units,
+                  lambda s, n=node.name: judge_active(
+                      s, [time_service], f"the base stage starts {time_service}; `invoke ssh {n} "
+                                         f"--command 'journalctl -u {time_service} -n 20'`"))]
     yield batch

@@ -61,8 +61,8 @@ def judge_flannel_key(result, lab):
     return True, f"{key} = {result.stdout.strip()}", ""
 
 
-def judge_reachable(result, lab, node):
-    if '"etcdserver"' in http.parse(result).body:
+def judge_reachable(answer, lab, node):
+    if '"etcdserver"' in answer.body:
         return True, f"answers at {lab.etcd_url}", ""
     return False, f"no answer from {lab.etcd_url}", \
         (f"from {node}: etcd must listen on {lab.etcd.ip} (ETCD_LISTEN_CLIENT_URLS includes "
@@ -83,6 +83,6 @@ def checks(lab):
            check("etcd", "flannel network key", master,
                  etcdctl + f"get {tutorial.flannel_key(lab.cluster.flannel_prefix)}",
                  lambda r: judge_flannel_key(r, lab)),
-           *(check("etcd", "etcd reachable", node.name, http.get(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
+           *(check("etcd", "etcd reachable", node.name, http.HTTP(lab.etcd.ip, tutorial.ETCD_PORT, "/version"),
                    lambda r, n=node.name: judge_reachable(r, lab, n), timeout=REACH_WAIT)
              for node in lab.nodes)]

@@ -16,8 +16,7 @@ NODE = list(tutorial.NODE_SERVICES)
 READY_TIMEOUT = 180  # seconds: kubelets register a while after they start
 
 
-def judge_apiserver(result, lab, node):
-    answer = http.parse(result)
+def judge_apiserver(answer, lab, node):
     if answer.status == 200 and answer.body.strip() == "ok":
         return True, f"{lab.apiserver_url}/healthz ok", ""
     return False, f"no healthy answer from {lab.apiserver_url}/healthz", \
@@ -80,13 +79,11 @@ def judge_infra_image(result, image, node):
 
 
 def master_checks(lab):
-    command, units = unit_states(lab, lab.master)
-    yield [check("master", "master services active", lab.master.name, command,
-                 lambda r: judge_active(r, MASTER, f"`invoke ssh {lab.master.name} --command "
-                                                   f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd",
-                                        units)),
+    yield [check("master", "master services active", lab.master.name, unit_states(lab, lab.master),
+                 lambda s: judge_active(s, MASTER, f"`invoke ssh {lab.master.name} --command "
+                                                   f"'journalctl -u kube-apiserver -n 20'`; apiserver needs etcd")),
            *(check("master", "apiserver reachable", node.name,
-                   http.get(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
+                   http.HTTP(lab.master.ip, tutorial.APISERVER_PORT, "/healthz"),
                    lambda r, n=node.name: judge_apiserver(r, lab, n), timeout=REACH_WAIT)
              for node in lab.nodes)]
 
@@ -101,11 +98,10 @@ def ready_wait(done) -> float:
 def node_checks(lab):
     batch = []
     for node in lab.with_role("node"):
-        command, units = unit_states(lab, node)
-        batch += [check("nodes", "node services active", node.name, command,
-                        lambda r, n=node.name, u=units: judge_active(
-                            r, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
-                                     f"kubelet requires docker", u)),
+        batch += [check("nodes", "node services active", node.name, unit_states(lab, node),
+                        lambda s, n=node.name: judge_active(
+                            s, NODE, f"`invoke ssh {n} --command 'journalctl -u kubelet -n 20'`; "
+                                     f"kubelet requires docker")),
                   check("nodes", "infra image", node.name, image_inspect(lab.cluster.pod_infra_image),
                         lambda r, n=node.name: judge_infra_image(r, lab.cluster.pod_infra_image, n))]
     # -o json: names and the Ready condition as data, in kubectl 1.5 (the tutorial's) and 1.20 alike.

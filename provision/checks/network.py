@@ -4,8 +4,8 @@ from __future__ import annotations
 from ipaddress import IPv4Interface
 
 from .. import tutorial
-from k8slab.facts import units as unit_facts
 from k8slab.facts.addresses import ADDRESSES
+from k8slab.facts.units import UNITS
 from . import parse
 from k8slab.checks.check import check
 
@@ -14,25 +14,23 @@ FLANNELD_DOWN = ("flanneld is not active on {node}: it hangs or fails while etcd
                  "({prefix}) does not match the key written by the etcd stage")
 
 
-def unit_states(lab, node) -> tuple[str, list]:
-    """The one `systemctl is-active` of every unit verify asks about on node, and those units in
-    its order: the service checks share it, so a node starts systemctl once (each start costs
-    ~1 s on a busy emulated node)."""
+def unit_states(lab, node):
+    """The states of every unit verify asks about on node, as one fact: the service checks share
+    it, so a node starts systemctl once (each start costs ~1 s on a busy emulated node)."""
     units = ["firewalld", lab.platform_info.time_service, tutorial.FLANNELD]
     if node.has("master"):
         units += tutorial.MASTER_SERVICES
     if node.has("node"):
         units += tutorial.NODE_SERVICES
     units = list(dict.fromkeys(units))
-    return unit_facts.is_active(units), units
+    return UNITS(*units)
 
 
-def judge_active(result, services, hint, asked=None):
-    """services all active, in `systemctl is-active` output for the units asked (default: them)."""
-    states = parse.parse_is_active(result.stdout, asked or services)
-    down = [s for s in services if states.get(s) != "active"]
+def judge_active(states, services, hint):
+    """services all active, in the units' states (UNITS' value)."""
+    down = [s for s in services if states[s].active != "active"]
     if down:
-        return False, ", ".join(f"{s} {states.get(s, 'unknown')}" for s in down), hint
+        return False, ", ".join(f"{s} {states[s].active}" for s in down), hint
     return True, ", ".join(f"{s} active" for s in services), ""
 
 
@@ -72,8 +70,8 @@ def judge_leases_differ(leases):
     return True, f"{len(leases)} distinct leases", ""
 
 
-def judge_flannel0(result, lease):
-    addrs = parse.parse_ip_addr(result.stdout).get("flannel0", [])
+def judge_flannel0(addresses, lease):
+    addrs = addresses.get("flannel0", [])
     inside = [a for a in addrs if a.ip in lease.subnet.network]
     if not inside:
         return False, f"flannel0 has {', '.join(map(str, addrs)) or 'no address'}, lease {lease.subnet}", \
@@ -98,12 +96,12 @@ def judge_flannel0_up(link, route, lease):
     return True, f"flannel0 UP, {lease.network} through it", ""
 
 
-def judge_docker0(docker_file, addr):
+def judge_docker0(docker_file, addresses):
     if not docker_file.ok:
         return False, f"{tutorial.FLANNEL_DOCKER_OPTS} is missing", \
             "flanneld's ExecStartPost (mk-docker-opts.sh) did not run: is flanneld active?"
     bip = parse.parse_docker_opts(docker_file.stdout).bip
-    addrs = parse.parse_ip_addr(addr.stdout).get("docker0", [])
+    addrs = addresses.get("docker0", [])
     if bip not in addrs:
         return False, f"docker0 has {', '.join(map(str, addrs)) or 'no address'}, the lease wants {bip}", \
             ("docker started before flanneld wrote its lease (the tutorial's reboot): "
@@ -124,9 +122,8 @@ def checks(lab):
     hint = FLANNELD_DOWN.format(node="{node}", etcd=lab.etcd_url, prefix=lab.cluster.flannel_prefix)
     batch = []
     for node in lab.nodes:
-        command, units = unit_states(lab, node)
-        batch += [check("network", "flanneld active", node.name, command,
-                        lambda r, n=node.name, u=units: judge_active(r, [tutorial.FLANNELD], hint.format(node=n), u)),
+        batch += [check("network", "flanneld active", node.name, unit_states(lab, node),
+                        lambda s, n=node.name: judge_active(s, [tutorial.FLANNELD], hint.format(node=n))),
                   check("network", "flannel lease", node.name, f"cat {tutorial.FLANNEL_SUBNET_ENV}",
                         lambda r, n=node.name: judge_lease(r, lab, n))]
     found = yield batch
@@ -136,14 +133,14 @@ def checks(lab):
         lease = leases.get(node.name)
         if lease is None:
             continue
-        batch += [check("network", "flannel0 address", node.name, ADDRESSES,
+        batch += [check("network", "flannel0 address", node.name, ADDRESSES(),
                         lambda r, lease=lease: judge_flannel0(r, lease)),
                   check("network", "flannel0 up", node.name,
                         ["ip -o link show dev flannel0", f"ip -4 route show exact {lab.cluster.flannel_network}"],
                         lambda link, route, lease=lease: judge_flannel0_up(link, route, lease))]
         if node.has("node"):
             batch.append(check("network", "docker0 on the lease", node.name,
-                               [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", ADDRESSES], judge_docker0))
+                               [f"cat {tutorial.FLANNEL_DOCKER_OPTS}", ADDRESSES()], judge_docker0))
     batch.append(check("network", "leases differ", "all", (), lambda: judge_leases_differ(leases)))
     # The tutorial pings node1's docker0 from node2; every pair finds a broken overlay pair by pair.
     # -i 0.2 (root may): three replies in 0.4 s instead of 2 s, for each of the pairs; -w 5: a

@@ -16,15 +16,13 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Dict, List, Optional
 
-# the node's generic facts have their parsers in k8slab.facts; the judges read them here too
-from k8slab.facts.addresses import parse_ip_addr
+# the node's generic facts (addresses, units, HTTP) have their parsers in k8slab.facts
 from k8slab.facts.text import excerpt as _excerpt, lines as _lines
-from k8slab.facts.units import parse_is_active
 
 __all__ = [
     "Member", "MemberHealth", "Health", "Lease", "DockerOpts", "Ping", "KubeNode",
     "parse_member_list", "parse_cluster_health", "parse_env", "parse_subnet_env", "parse_docker_opts",
-    "parse_ip_addr", "parse_ping", "parse_kubectl_nodes", "parse_kubectl_nodes_json", "parse_is_active",
+    "parse_ping", "parse_kubectl_nodes", "parse_kubectl_nodes_json",
     "GETENT_MARKER", "parse_getent_ahosts", "Ifconfig", "Socket", "Pod", "parse_ifconfig",
     "parse_netstat", "parse_systemctl_status", "parse_kubectl_pods_json", "parse_kubectl_events_json",
 ]

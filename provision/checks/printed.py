@@ -19,7 +19,7 @@ from ipaddress import IPv4Address
 
 from .. import tutorial as t
 from k8slab.checks.check import check
-from k8slab.checks.typed import as_student
+from k8slab.checks.typed import TYPED
 from . import kube, network, parse
 
 GROUP = "commands"
@@ -142,28 +142,28 @@ def checks(lab):
     key = t.flannel_key(lab.cluster.flannel_prefix)
     units = [*t.MASTER_SERVICES, t.FLANNELD]
     batch = [
-        check(GROUP, "2.1 netstat -anutp | grep 2379", master, as_student(f"netstat -anutp | grep {t.ETCD_PORT}"),
+        check(GROUP, "2.1 netstat -anutp | grep 2379", master, TYPED(f"netstat -anutp | grep {t.ETCD_PORT}"),
               lambda r: judge_etcd_listener(r, lab)),
-        check(GROUP, "2.1 etcdctl member list", master, as_student("etcdctl member list"),
+        check(GROUP, "2.1 etcdctl member list", master, TYPED("etcdctl member list"),
               lambda r: judge_member_list(r, lab)),
-        check(GROUP, "2.1 etcdctl cluster-health", master, as_student("etcdctl cluster-health"),
+        check(GROUP, "2.1 etcdctl cluster-health", master, TYPED("etcdctl cluster-health"),
               lambda r: judge_cluster_health(r, lab)),
-        check(GROUP, f"2.3 etcdctl get {key}", master, as_student(f"etcdctl get {key}"),
+        check(GROUP, f"2.3 etcdctl get {key}", master, TYPED(f"etcdctl get {key}"),
               lambda r: judge_flannel_key(r, lab)),
         check(GROUP, "2.4 systemctl status", master,
-              as_student("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u))]
+              TYPED("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u))]
     env = f"cat {t.FLANNEL_SUBNET_ENV}"
     for node in lab.with_role("node"):
         units = list(t.START_ON_NODES)
         batch += [
             check(GROUP, "3.5 systemctl status", node.name,
-                  as_student("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u)),
-            check(GROUP, "3.5 ifconfig", node.name, [as_student("ifconfig"), env], judge_ifconfig),
-            check(GROUP, "3.5 netstat -anutp | grep proxy", node.name, as_student("netstat -anutp | grep proxy"),
+                  TYPED("systemctl status " + " ".join(units)), lambda r, u=units: judge_status(r, u)),
+            check(GROUP, "3.5 ifconfig", node.name, [TYPED("ifconfig"), env], judge_ifconfig),
+            check(GROUP, "3.5 netstat -anutp | grep proxy", node.name, TYPED("netstat -anutp | grep proxy"),
                   lambda r, n=node: judge_proxy_connections(r, lab, n)),
             check(GROUP, "4 /run/flannel files", node.name,
-                  [as_student("cd /run/flannel/ && ls"), as_student("cat /run/flannel/docker"),
-                   as_student(f"cat {t.FLANNEL_SUBNET_ENV}")],
+                  [TYPED("cd /run/flannel/ && ls"), TYPED("cat /run/flannel/docker"),
+                   TYPED(f"cat {t.FLANNEL_SUBNET_ENV}")],
                   lambda a, b, e: judge_flannel_files(a, b, e, lab))]
     found = yield batch
     leases = {r.node: network.lease_of(r.data, lab) for r in found
@@ -174,8 +174,8 @@ def checks(lab):
     batch = []
     if len(nodes) >= 2 and nodes[0].name in leases:
         ip = leases[nodes[0].name].subnet.ip
-        batch.append(check(GROUP, f"4 ping {nodes[0].name} docker0", nodes[-1].name, as_student(f"ping -c 3 {ip}"),
+        batch.append(check(GROUP, f"4 ping {nodes[0].name} docker0", nodes[-1].name, TYPED(f"ping -c 3 {ip}"),
                            lambda r: network.judge_ping(r, ip, nodes[0].name)))
-    batch.append(check(GROUP, "4 kubectl get nodes", master, as_student("kubectl get nodes"),
+    batch.append(check(GROUP, "4 kubectl get nodes", master, TYPED("kubectl get nodes"),
                        lambda r: kube.judge_nodes_ready(r, lab), timeout=ready_wait))
     yield batch

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from provision.checks import kube, network
+from k8slab.facts.addresses import ADDRESSES
 from k8slab.remote import Result
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"
@@ -47,7 +48,7 @@ def test_the_flannel_lease_is_inside_the_labs_network(lab):
 
 def test_flannel0_and_docker0_on_the_lease(lab):
     _, _, leases = lease(lab)
-    addrs = Result("ip -4 -o addr show", 0, cap("ip-4-o-addr-node1-flannel-0.17.txt"), "")
+    addrs = ADDRESSES().value(Result("ip -4 -o addr show", 0, cap("ip-4-o-addr-node1-flannel-0.17.txt"), ""))
     assert network.judge_flannel0(addrs, leases["k8s-node1"])[:2] == (True, "flannel0 10.255.25.0/32")
     docker = Result("cat /run/flannel/docker", 0, cap("flannel-0.17-docker-opts.env"), "")
     assert network.judge_docker0(docker, addrs)[0]
@@ -60,6 +61,6 @@ def test_docker0_off_the_lease_is_the_reboot_problem(lab):
         "inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0")
     ok, detail, hint = network.judge_docker0(
         Result("cat /run/flannel/docker", 0, cap("flannel-0.17-docker-opts.env"), ""),
-        Result("ip -4 -o addr show", 0, addrs, ""))
+        ADDRESSES().value(Result("ip -4 -o addr show", 0, addrs, "")))
     assert not ok and detail == "docker0 has 172.17.0.1/16, the lease wants 10.255.25.1/24"
     assert "reboot" in hint

@@ -28,6 +28,9 @@ from k8slab.checks import runner
 from k8slab.checks.report import Report
 from k8slab.remote import Result
 from k8slab.checks.report import CheckResult
+from k8slab.facts import http
+from k8slab.facts.addresses import ADDRESSES
+from k8slab.facts.units import UNITS
 from tests.unit.answers import drive, is_active
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +43,11 @@ def cap(name: str) -> str:
 
 def res(command, exited, stdout="", stderr=""):
     return Result(command, exited, stdout, stderr)
+
+
+def addresses(result):
+    """The addresses fact's value (the runner hands the judges values, not Results)."""
+    return ADDRESSES().value(result)
 
 
 def test_the_shipped_lab_is_the_tutorials(lab):
@@ -217,23 +225,23 @@ class TestReachable:
         assert "/dev/tcp/192.168.0.15/2379" in self.CMD and "GET /version HTTP/1.0" in self.CMD
 
     def test_answer(self, lab):
-        assert etcd.judge_reachable(res(self.CMD, 0, self.OK), lab, "k8s-node1") == \
+        assert etcd.judge_reachable(http.parse(res(self.CMD, 0, self.OK)), lab, "k8s-node1") == \
             (True, "answers at http://192.168.0.15:2379", "")
 
     def test_refused(self, lab):
-        ok, detail, hint = etcd.judge_reachable(res(self.CMD, 1, "", self.REFUSED), lab, "k8s-node2")
+        ok, detail, hint = etcd.judge_reachable(http.parse(res(self.CMD, 1, "", self.REFUSED)), lab, "k8s-node2")
         assert not ok and detail == "no answer from http://192.168.0.15:2379"
         assert hint.startswith("from k8s-node2: etcd must listen on 192.168.0.15")
         assert "http://192.168.0.15:2379" in hint and "firewall on k8s-master" in hint
 
     def test_timeout(self, lab):
         # `timeout 5` exits 124 with nothing printed when the SYN goes unanswered
-        ok, detail, _ = etcd.judge_reachable(res(self.CMD, 124), lab, "k8s-node1")
+        ok, detail, _ = etcd.judge_reachable(http.parse(res(self.CMD, 124)), lab, "k8s-node1")
         assert not ok and detail == "no answer from http://192.168.0.15:2379"
 
     def test_another_http_server_is_not_etcd(self, lab):
         other = "HTTP/1.0 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"
-        assert not etcd.judge_reachable(res(self.CMD, 0, other), lab, "k8s-node1")[0]
+        assert not etcd.judge_reachable(http.parse(res(self.CMD, 0, other)), lab, "k8s-node1")[0]
 
 
 # =============================================================================================
@@ -254,12 +262,12 @@ def lease_of(text):
 
 
 class TestFlanneldActive:
-    """systemctl is-active prints the state and exits 3 when the unit is not active."""
+    """systemctl show prints each unit's ActiveState (and exits 0 whatever the state)."""
 
     def run_checks(self, lab, state):
         def answer(check, node, command):
-            if command.startswith("systemctl is-active"):
-                return res(command, 0 if state == "active" else 3, is_active(command, {"flanneld": state}))
+            if command.startswith("systemctl show"):
+                return res(command, 0, is_active(command, {"flanneld": state}))
             return res(command, 1, "", "cat: /run/flannel/subnet.env: No such file or directory\n")
         c = ScriptedChecker(answer)
         drive(network.checks, lab, c)
@@ -286,9 +294,11 @@ class TestFlanneldActive:
         assert not any(check in ("flannel0 address", "docker0 on the lease") for check, _ in outcomes)
 
     def test_without_systemd_the_output_is_unreadable(self):
+        # systemctl prints this for every verb that needs the bus, show too (captured with is-active)
         out = cap("systemctl-is-active-no-systemd.txt")
-        with pytest.raises(ValueError, match="expected 1 state line"):
-            network.judge_active(res("systemctl is-active flanneld", 1, "", out), ["flanneld"], "hint")
+        units = UNITS("flanneld")
+        with pytest.raises(ValueError, match="expected the states of 1 unit"):
+            network.judge_active(units.value(res(units.command, 1, "", out)), ["flanneld"], "hint")
 
 
 class TestLease:
@@ -332,21 +342,21 @@ class TestFlannel0:
     """flannel0 10.255.3.0/16 in the captured namespace (the real device is a tun with a /16)."""
 
     def test_in_the_lease(self):
-        ok, detail, hint = network.judge_flannel0(res("ip -o -4 addr show", 0, IP_NODE), lease_of(NODE_LEASE))
+        ok, detail, hint = network.judge_flannel0(addresses(res("ip -o -4 addr show", 0, IP_NODE)), lease_of(NODE_LEASE))
         assert (ok, detail, hint) == (True, "flannel0 10.255.3.0/16", "")
 
     def test_the_long_format_reads_the_same(self):
-        ok, detail, _ = network.judge_flannel0(res("ip -4 addr show", 0, cap("ip-4-addr-node.txt")),
+        ok, detail, _ = network.judge_flannel0(addresses(res("ip -4 addr show", 0, cap("ip-4-addr-node.txt"))),
                                                lease_of(NODE_LEASE))
         assert ok and detail == "flannel0 10.255.3.0/16"
 
     def test_outside_the_lease(self):
-        ok, detail, hint = network.judge_flannel0(res("ip -o -4 addr show", 0, IP_NODE), lease_of(TUTORIAL_LEASE))
+        ok, detail, hint = network.judge_flannel0(addresses(res("ip -o -4 addr show", 0, IP_NODE)), lease_of(TUTORIAL_LEASE))
         assert not ok and detail == "flannel0 has 10.255.3.0/16, lease 10.255.21.1/24"
         assert "journalctl -u flanneld" in hint
 
     def test_missing(self):
-        ok, detail, _ = network.judge_flannel0(res("ip -o -4 addr show", 0, cap("ip-4-o-addr-host.txt")),
+        ok, detail, _ = network.judge_flannel0(addresses(res("ip -o -4 addr show", 0, cap("ip-4-o-addr-host.txt"))),
                                                lease_of(NODE_LEASE))
         assert not ok and detail == "flannel0 has no address, lease 10.255.3.1/24"
 
@@ -356,29 +366,29 @@ class TestDocker0:
 
     def test_on_the_lease(self):
         ok, detail, hint = network.judge_docker0(res("cat /run/flannel/docker", 0, NODE_DOCKER),
-                                                 res(self.ADDR, 0, IP_NODE))
+                                                 addresses(res(self.ADDR, 0, IP_NODE)))
         assert (ok, detail, hint) == (True, "docker0 10.255.3.1/24 = the lease's first address", "")
 
     def test_old_docker0_means_docker_started_before_flanneld(self):
         old = IP_NODE.replace("docker0    inet 10.255.3.1/24", "docker0    inet 172.17.0.1/16")
         assert old != IP_NODE
         ok, detail, hint = network.judge_docker0(res("cat /run/flannel/docker", 0, NODE_DOCKER),
-                                                 res(self.ADDR, 0, old))
+                                                 addresses(res(self.ADDR, 0, old)))
         assert not ok and detail == "docker0 has 172.17.0.1/16, the lease wants 10.255.3.1/24"
         assert "docker started before flanneld" in hint and "invoke provision" in hint
 
     def test_tutorial_lease_against_another_docker0(self):
         ok, detail, _ = network.judge_docker0(res("cat /run/flannel/docker", 0, cap("tutorial-flannel-docker.txt")),
-                                              res(self.ADDR, 0, IP_NODE))
+                                              addresses(res(self.ADDR, 0, IP_NODE)))
         assert not ok and detail == "docker0 has 10.255.3.1/24, the lease wants 10.255.21.1/24"
 
     def test_no_docker0(self):
         ok, detail, _ = network.judge_docker0(res("cat /run/flannel/docker", 0, NODE_DOCKER),
-                                              res(self.ADDR, 0, cap("ip-4-o-addr-host.txt")))
+                                              addresses(res(self.ADDR, 0, cap("ip-4-o-addr-host.txt"))))
         assert not ok and detail == "docker0 has no address, the lease wants 10.255.3.1/24"
 
     def test_missing_docker_file(self):
-        ok, detail, hint = network.judge_docker0(res("cat /run/flannel/docker", 1), res(self.ADDR, 0, IP_NODE))
+        ok, detail, hint = network.judge_docker0(res("cat /run/flannel/docker", 1), addresses(res(self.ADDR, 0, IP_NODE)))
         assert not ok and detail == "/run/flannel/docker is missing"
         assert "mk-docker-opts.sh" in hint
 
@@ -509,20 +519,20 @@ class TestApiserver:
     REFUSED = "bash: connect: Connection refused\nbash: /dev/tcp/192.168.0.15/8080: Connection refused\n"
 
     def test_ok(self, lab):
-        assert kube.judge_apiserver(res(self.CMD, 0, self.OK), lab, "k8s-node1") == \
+        assert kube.judge_apiserver(http.parse(res(self.CMD, 0, self.OK)), lab, "k8s-node1") == \
             (True, "http://192.168.0.15:8080/healthz ok", "")
 
     def test_ok_with_bare_newlines(self, lab):
-        assert kube.judge_apiserver(res(self.CMD, 0, self.OK.replace("\r\n", "\n")), lab, "k8s-node1")[0]
+        assert kube.judge_apiserver(http.parse(res(self.CMD, 0, self.OK.replace("\r\n", "\n"))), lab, "k8s-node1")[0]
 
     def test_refused(self, lab):
-        ok, detail, hint = kube.judge_apiserver(res(self.CMD, 1, "", self.REFUSED), lab, "k8s-node2")
+        ok, detail, hint = kube.judge_apiserver(http.parse(res(self.CMD, 1, "", self.REFUSED)), lab, "k8s-node2")
         assert not ok and detail == "no healthy answer from http://192.168.0.15:8080/healthz"
         assert hint.startswith("from k8s-node2: kube-apiserver must run on k8s-master")
         assert "--insecure-bind-address=0.0.0.0" in hint and "http://192.168.0.15:2379" in hint
 
     def test_http_500(self, lab):
-        ok, detail, _ = kube.judge_apiserver(res(self.CMD, 0, self.ERROR), lab, "k8s-node1")
+        ok, detail, _ = kube.judge_apiserver(http.parse(res(self.CMD, 0, self.ERROR)), lab, "k8s-node1")
         assert not ok and detail == "no healthy answer from http://192.168.0.15:8080/healthz"
 
 

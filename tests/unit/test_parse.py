@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from k8slab.facts.addresses import parse_ip_addr
 from provision.checks import parse
 
 CAPTURED = Path(__file__).resolve().parents[1] / "captured"
@@ -175,30 +176,30 @@ NODE_ADDRS = {
 
 @pytest.mark.parametrize("name", ["ip-4-o-addr-node.txt", "ip-4-addr-node.txt"])
 def test_ip_addr_node_layout(name):
-    assert parse.parse_ip_addr(cap(name)) == NODE_ADDRS
+    assert parse_ip_addr(cap(name)) == NODE_ADDRS
 
 
 @pytest.mark.parametrize("name", ["ip-4-o-addr-host.txt", "ip-4-addr-host.txt"])
 def test_ip_addr_host_both_forms_agree(name):
-    addrs = parse.parse_ip_addr(cap(name))
-    assert addrs == parse.parse_ip_addr(cap("ip-4-o-addr-host.txt"))
+    addrs = parse_ip_addr(cap(name))
+    assert addrs == parse_ip_addr(cap("ip-4-o-addr-host.txt"))
     assert addrs["lo"] == [IPv4Interface("127.0.0.1/8")]
 
 
 def test_ip_addr_show_one_device():
-    assert parse.parse_ip_addr(cap("ip-4-addr-show-lo.txt")) == {"lo": [IPv4Interface("127.0.0.1/8")]}
+    assert parse_ip_addr(cap("ip-4-addr-show-lo.txt")) == {"lo": [IPv4Interface("127.0.0.1/8")]}
 
 
 def test_ip_addr_peer_and_ipv6_and_empty():
     text = ("5: tun0    inet 10.8.0.1 peer 10.8.0.2/32 scope global tun0\\       valid_lft forever\n"
             "1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n")
-    assert parse.parse_ip_addr(text) == {"tun0": [IPv4Interface("10.8.0.1/32")]}
-    assert parse.parse_ip_addr("") == {}
+    assert parse_ip_addr(text) == {"tun0": [IPv4Interface("10.8.0.1/32")]}
+    assert parse_ip_addr("") == {}
 
 
 def test_ip_addr_garbage():
     with pytest.raises(ValueError):
-        parse.parse_ip_addr("Device \"flannel0\" does not exist.\n")
+        parse_ip_addr("Device \"flannel0\" does not exist.\n")
 
 
 # --- ping ------------------------------------------------------------------------------------
@@ -308,18 +309,3 @@ def test_kubectl_no_resources_next_to_an_error_is_an_error():
 def test_kubectl_unreadable(text):
     with pytest.raises(ValueError):
         parse.parse_kubectl_nodes(text)
-
-
-# --- systemctl is-active ---------------------------------------------------------------------
-
-def test_is_active():
-    assert parse.parse_is_active("active\nfailed\ninactive\n", ["kubelet", "kube-proxy", "docker"]) == \
-        {"kubelet": "active", "kube-proxy": "failed", "docker": "inactive"}
-    assert parse.parse_is_active("activating\n", ["flanneld"]) == {"flanneld": "activating"}
-
-
-def test_is_active_broken():
-    with pytest.raises(ValueError, match="expected 2"):
-        parse.parse_is_active(cap("systemctl-is-active-no-systemd.txt"), ["etcd", "flanneld"])
-    with pytest.raises(ValueError):
-        parse.parse_is_active("active\n", ["a", "b"])

@@ -31,8 +31,8 @@ LEASE_NODE1 = "FLANNEL_NETWORK=10.255.0.0/16\nFLANNEL_SUBNET=10.255.5.1/24\nFLAN
 
 
 def test_every_command_runs_as_a_students_root_login_shell():
-    assert printed.as_student("etcdctl member list") == "su - -c 'etcdctl member list'"
-    assert printed.as_student("netstat -anutp | grep 2379") == "su - -c 'netstat -anutp | grep 2379'"
+    assert printed.TYPED("etcdctl member list").command == "su - -c 'etcdctl member list'"
+    assert printed.TYPED("netstat -anutp | grep 2379").command == "su - -c 'netstat -anutp | grep 2379'"
 
 
 @pytest.mark.parametrize("name", ["tutorial-netstat-anutp-grep-2379.txt", "debian12-netstat-anutp-grep-2379.txt"])
@@ -161,7 +161,7 @@ def test_kubectl_get_nodes_read_before_the_nodes_registered_is_asked_again(lab, 
     from k8slab.checks import runner
     from k8slab.checks.report import CheckResult, Report
     monkeypatch.setattr(runner.time, "sleep", lambda s: None)
-    command = printed.as_student("kubectl get nodes")
+    command = printed.TYPED("kubectl get nodes").command
     stale = cap("tutorial-kubectl-get-nodes-1.5.txt").replace("k8s-node1   Ready ", "k8s-node1   NotReady")
 
     class Master:   # the node now: Ready (what a real kubectl prints, the tutorial's transcript)

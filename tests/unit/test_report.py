@@ -19,7 +19,12 @@ from k8slab.checks import runner
 from k8slab.checks.report import CheckResult, Report, write_reports
 from k8slab.classview.build import copy_view
 from k8slab.errors import CommandError, LabError
+from k8slab.facts import http
+from k8slab.facts.addresses import ADDRESSES
+from k8slab.facts.units import UNITS
 from k8slab.remote import Result
+
+FLANNELD = UNITS("flanneld")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -189,21 +194,21 @@ def checker(lab, host):
 
 
 def test_a_pass_carries_neither_evidence_nor_hint(lab, clock):
-    host = CannedHost((0, "active\n", ""))
+    host = CannedHost((0, "Id=flanneld.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n", ""))
     c = checker(lab, host)
-    r = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+    r = c.run("network", "flanneld active", "k8s-node1", FLANNELD,
               lambda r: network.judge_active(r, ["flanneld"], "the hint"))
     assert (r.passed, r.detail, r.evidence, r.hint) == (True, "flanneld active", "", "")
     assert host.step == "verify/flanneld active" and c.report.results == [r]
 
 
 def test_a_failure_carries_evidence_and_hint(lab, clock):
-    host = CannedHost((3, "inactive\n", ""))
+    host = CannedHost((0, "Id=flanneld.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n", ""))
     c = checker(lab, host)
-    r = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+    r = c.run("network", "flanneld active", "k8s-node1", FLANNELD,
               lambda r: network.judge_active(r, ["flanneld"], "the hint"))
     assert (r.passed, r.detail, r.hint) == (False, "flanneld inactive", "the hint")
-    assert r.evidence == "$ systemctl is-active flanneld\ninactive\n(exit 3)"
+    assert r.evidence == "$ systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState flanneld\nId=flanneld.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n(exit 0)"
     assert c.report.failed == [r]
 
 
@@ -211,7 +216,7 @@ def test_several_commands_feed_one_judge_and_all_are_evidence(lab, clock):
     host = CannedHost((0, 'DOCKER_OPT_BIP="--bip=10.255.3.1/24"\n', ""),
                       (0, "5: docker0    inet 172.17.0.1/16 scope global docker0\n", ""))
     r = checker(lab, host).run("network", "docker0 on the lease", "k8s-node1",
-                               ["cat /run/flannel/docker", "ip -o -4 addr show"], network.judge_docker0)
+                               ["cat /run/flannel/docker", ADDRESSES()], network.judge_docker0)
     assert not r.passed and r.detail == "docker0 has 172.17.0.1/16, the lease wants 10.255.3.1/24"
     assert host.commands == ["cat /run/flannel/docker", "ip -o -4 addr show"]
     assert r.evidence.split("\n(exit 0)\n")[0].startswith("$ cat /run/flannel/docker\nDOCKER_OPT_BIP")
@@ -220,10 +225,10 @@ def test_several_commands_feed_one_judge_and_all_are_evidence(lab, clock):
 
 def test_a_judge_raising_value_error_is_an_unexpected_output_failure(lab, clock):
     host = CannedHost((1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"))
-    r = checker(lab, host).run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+    r = checker(lab, host).run("network", "flanneld active", "k8s-node1", FLANNELD,
                                lambda r: network.judge_active(r, ["flanneld"], "the hint"))
     assert not r.passed
-    assert r.detail.startswith("unexpected output: systemctl is-active flanneld: expected 1 state line(s)")
+    assert r.detail.startswith("unexpected output: systemctl show flanneld: expected the states of 1 unit(s)")
     assert r.hint == ""
     assert "System has not been booted with systemd" in r.evidence and r.evidence.endswith("(exit 1)")
 
@@ -265,7 +270,7 @@ def test_polling_gives_up_at_the_timeout_with_the_last_evidence(lab, clock):
 def test_without_timeout_a_check_runs_once(lab, clock):
     host = CannedHost((1, "", "refused"), (0, "ok", ""))
     r = checker(lab, host).run("etcd", "etcd reachable", "k8s-node1", "x",
-                               lambda r: etcd.judge_reachable(r, lab, "k8s-node1"))
+                               lambda r: etcd.judge_reachable(http.parse(r), lab, "k8s-node1"))
     assert not r.passed and host.commands == ["x"] and clock.sleeps == []
 
 
@@ -273,10 +278,10 @@ def test_a_judges_data_reaches_verify_json_and_invoke_status(lab, clock):
     """The flannel lease travels as data (the judge's fourth element), not as detail text that
     `invoke status` would have to parse back."""
     subnet_env = (ROOT / "tests" / "captured" / "tutorial-flannel-subnet.env").read_text()
-    c = checker(lab, CannedHost((0, subnet_env, ""), (3, "inactive\n", "")))
+    c = checker(lab, CannedHost((0, subnet_env, ""), (0, "Id=flanneld.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n", "")))
     lease = c.run("network", "flannel lease", "k8s-node1", "cat /run/flannel/subnet.env",
                   lambda r: network.judge_lease(r, lab, "k8s-node1"))
-    plain = c.run("network", "flanneld active", "k8s-node1", "systemctl is-active flanneld",
+    plain = c.run("network", "flanneld active", "k8s-node1", FLANNELD,
                   lambda r: network.judge_active(r, ["flanneld"], "the hint"))
     found = {"lease": "10.255.21.1/24", "mtu": 1472, "ipmasq": False}
     assert lease.data == found and plain.data == {}

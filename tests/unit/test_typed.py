@@ -36,16 +36,17 @@ def test_lines_read_in_one_login_shell_answer_as_each_typed_alone(tmp_path):
     host = local_host(tmp_path)
     commands = [typed.as_student(line) for line in LINES]
     alone = {c: host.run(c, check=False) for c in commands}
-    together = typed.split_session(commands, host.run(typed.session(commands), check=False))
+    together = typed.split_session(LINES, host.run(typed.session(LINES), check=False))
     assert {c: (r.exited, r.stdout, r.stderr) for c, r in together.items()} == \
         {c: (r.exited, r.stdout, r.stderr) for c, r in alone.items()}
     assert together[commands[1]].exited == 3 and together[commands[5]].stdout == "/root -bash\n"
 
 
 def test_a_session_cut_off_answers_only_the_lines_it_finished():
-    commands = [typed.as_student(line) for line in ("echo a", "echo b", "sleep 100")]
+    lines = ("echo a", "echo b", "sleep 100")
+    commands = [typed.as_student(line) for line in lines]
     marks = "".join(f"{typed.SESSION_MARK} 0 {base64.b64encode(x).decode()}. .\n" for x in (b"a\n", b"b\n"))
-    got = typed.split_session(commands, res("Last login: today\n" + marks))
+    got = typed.split_session(lines, res("Last login: today\n" + marks))
     assert {c: r.stdout for c, r in got.items()} == {commands[0]: "a\n", commands[1]: "b\n"}
 
 
@@ -57,7 +58,7 @@ def test_read_ahead_sends_a_nodes_typed_lines_as_one_command(lab, tmp_path):
     host.run_many = lambda cmds, **kw: (sent.append(list(cmds)), run_many(cmds, **kw))[1]
 
     def lines_and_uname(lab):
-        yield [check("commands", line, "k8s-master", typed.as_student(line), lambda r: (r.ok, r.stdout, ""))
+        yield [check("commands", line, "k8s-master", typed.TYPED(line), lambda r: (r.ok, r.stdout, ""))
                for line in LINES] + [check("base", "uname", "k8s-master", "uname -s", lambda r: (r.ok, r.stdout, ""))]
     report = Report(lab.name)
     read = runner.run_checks(lab, {"k8s-master": host}, [("commands", lines_and_uname)], report)

@@ -133,8 +133,8 @@ def _answer(node_ip, getent):
             return 0, getent, ""
         if "ip -o -4 addr show" in command:
             return 0, ip_addr, ""
-        if "systemctl is-active" in command:
-            return 3, is_active(command, {"firewalld": "inactive"}), ""
+        if "systemctl show" in command:
+            return 0, is_active(command, {"firewalld": "inactive"}), ""
         raise AssertionError(f"a base check ran an unexpected command: {command}")
     return run
 

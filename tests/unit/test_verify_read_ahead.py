@@ -18,7 +18,8 @@ from k8slab.checks.check import check
 from k8slab.checks.report import Report
 from k8slab.facts import http
 from k8slab.facts.addresses import ADDRESSES
-from k8slab.remote import MISSING, Host, read_command
+from k8slab.facts.files import FILE
+from k8slab.remote import Host
 
 
 @pytest.fixture
@@ -37,15 +38,15 @@ def closed_port() -> int:
 def node_reads(lab):
     """A small group of the engine's own: reads every node answers the same here."""
     yield [c for n in lab.nodes for c in (
-        check("node", "addresses", n.name, ADDRESSES, lambda r: (r.ok and " lo " in r.stdout, "lo listed", "")),
+        check("node", "addresses", n.name, ADDRESSES(), lambda a: ("lo" in a, "lo listed", "")),
         check("node", "kernel", n.name, "uname -s", lambda r: (r.stdout.strip() == "Linux", r.stdout.strip(), "")),
-        check("node", "no such file", n.name, read_command("/nonexistent/k8s-lab"),
-              lambda r: (r.exited == MISSING, f"exit {r.exited}", "")))]
+        check("node", "no such file", n.name, FILE("/nonexistent/k8s-lab"),
+              lambda text: (text is None, "missing", "")))]
 
 
 def service_reads(lab, port=closed_port()):
-    yield [check("service", "answers", lab.nodes[0].name, http.get("127.0.0.1", port, "/version"),
-                 lambda r: (http.parse(r).status != 0, f"status {http.parse(r).status}", ""))]
+    yield [check("service", "answers", lab.nodes[0].name, http.HTTP("127.0.0.1", port, "/version"),
+                 lambda answer: (answer.status != 0, f"status {answer.status}", ""))]
 
 
 GROUPS = [("node", node_reads), ("service", service_reads)]
