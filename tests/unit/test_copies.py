@@ -150,10 +150,13 @@ def test_other_copies_boot_once_the_first_has_the_box_in_the_pool(klass, monkeyp
             _time.sleep(0.3)
         raise LabError("stop after the boot")
     monkeypatch.setattr(lifecycle, "running_as_rendered", lambda copy: False)
-    monkeypatch.setattr(doctor, "preflight", lambda *a, **k: [])
+    checked = []    # the host checks, once for the class, with the playbook's own (its preflight)
+    monkeypatch.setattr(doctor, "preflight", lambda *a, **k: checked.append(a[3]) or [])
     monkeypatch.setattr(lifecycle, "boot", boot)
+    playbook = object()
     with pytest.raises(LabError, match="3 of 3 copies failed"):
-        up.up(klass, copies.expand(klass), playbook=None)
+        up.up(klass, copies.expand(klass), playbook=playbook)
+    assert checked == [playbook]
     assert seen[:2] == [("k8s-lab-1", "boot starts"), ("k8s-lab-1", "box uploaded")], seen
     assert {name for name, _ in seen[2:]} == {"k8s-lab-2", "k8s-lab-3"}
 
