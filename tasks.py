@@ -185,8 +185,9 @@ def status(c, config="", copy="", json=False):
 
     The same facts as one static HTML page (.lab/<name>/class.html), or with --json as JSON."""
     from k8slab.commands import status as command
+    from provision import TUTORIAL
     lab, copies = load(config, copy)
-    command.status(lab, copies, as_json=json)
+    command.status(lab, copies, TUTORIAL, as_json=json)
 
 
 @lab_task(help={"yes": "do not ask for confirmation"})
