@@ -129,6 +129,8 @@ def test_the_handout_page_says_where_the_copy_is_and_what_to_type():
     assert "chapter <b>2.1</b>" in page and "ssh k8s-master" in page and "[root@k8s-master ~]#" in page
     assert "<script" not in page and "lab1.school.example" in page
     assert "Access revoked" in handout.render_html(_handout(revoked=True))
+    # the node to ssh to is the lab's home_node() (handed in as master), not a name of the page's
+    assert '<pre class="first">ssh k8s-boss</pre>' in handout.render_html(_handout(master="k8s-boss"))
 
 
 def test_a_folder_others_can_write_is_unsafe_unless_sticky(tmp_path):
