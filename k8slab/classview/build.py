@@ -91,8 +91,8 @@ def class_view(lab, copies, vm_states: list, column=None) -> ClassView:
 
 def as_json(view: ClassView) -> str:
     """The class view as JSON: the same facts as the table and the page (times in epoch seconds).
-    The tutorial's column is each node's key named after its title ("flannel subnet":
-    flannel_subnet), not a declaration of its own."""
+    The tutorial's column is a key of each node, its title with "_" for spaces
+    (NodeColumn.json_key); the declaration itself is not repeated there."""
     data = dataclasses.asdict(view)
     del data["node_column"]
     for copy in data["copies"]:
