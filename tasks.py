@@ -170,9 +170,10 @@ def doctor(c, config="", copy=""):
     from k8slab import __version__
     from k8slab import doctor as checks
     from k8slab.providers import resolve_provider
+    from provision import TUTORIAL
     lab, copies = load(config, copy)
     print(f"k8s-lab {__version__}, lab file {lab.path}")
-    findings = checks.run_doctor(lab, resolve_provider(lab), copies)
+    findings = checks.run_doctor(lab, resolve_provider(lab), copies, TUTORIAL)
     checks.print_findings(findings)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
@@ -184,8 +185,9 @@ def status(c, config="", copy="", json=False):
 
     The same facts as one static HTML page (.lab/<name>/class.html), or with --json as JSON."""
     from k8slab.commands import status as command
+    from provision import TUTORIAL
     lab, copies = load(config, copy)
-    command.status(lab, copies, as_json=json)
+    command.status(lab, copies, TUTORIAL, as_json=json)
 
 
 @lab_task(help={"yes": "do not ask for confirmation"})

@@ -10,7 +10,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 from . import facts as node_facts
 from . import state, ui
@@ -24,9 +24,15 @@ from .workdir import ensure_workdir, write_atomic
 
 @dataclass(frozen=True)
 class Playbook:
+    """What a tutorial hands the engine's tasks: the steps `up` and `provision` run, the checks
+    `verify` runs (and `status` shows), and the host checks `doctor` and `up` run before any VM
+    boots for what its own steps need of this host."""
     steps: Callable   # (stage, lab, node, facts.Facts) -> [steps.Step], in order
     scripts: object   # the folder (a Path or importlib.resources Traversable) of the ShellSteps' scripts
     checks: object = None   # verify's checks.check.CheckSet
+    # (lab) -> [doctor.Finding]: what the steps of the lab's stages (lab.stages) need of this
+    # host, e.g. a program a step builds here; run_doctor adds them after memory, disk and CPUs
+    preflight: Optional[Callable] = None
 
 
 @dataclass

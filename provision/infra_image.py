@@ -9,6 +9,9 @@ the host with its gcc (`gcc` and `libc6-dev` on Debian/Ubuntu; `invoke doctor` c
 a one-file tarball that `docker import` turns into the image. The image carries the source's
 digest (ENV K8S_LAB_PAUSE), so a re-run sees that the image is there and current, and rebuilds
 nothing; gcc is needed only when some node lacks the image.
+
+host_findings is the playbook's preflight (provision.TUTORIAL): `invoke doctor` and `invoke up`
+check gcc before any VM boots when the lab runs the stage that imports the image.
 """
 from __future__ import annotations
 
@@ -18,13 +21,15 @@ import hashlib
 import io
 import json
 import shlex
+import shutil
 import subprocess
 import tarfile
 import tempfile
 import threading
 from pathlib import Path
 
-from k8slab.doctor.probes import static_cc_problem
+from k8slab.doctor.finding import FAIL, PASS, Finding
+from k8slab.doctor import probes
 from provision.checks.kube import DOCKER_DOWN, docker_down, image_inspect
 from k8slab.errors import LabError
 from k8slab.facts.fact import OUTPUT
@@ -34,6 +39,7 @@ SOURCE = Path(__file__).resolve().parent / "pause" / "pause.c"
 CFLAGS = ("-Os", "-static", "-s")
 MARK = "K8S_LAB_PAUSE"
 _building = threading.Lock()    # the nodes run in parallel; one of them builds
+STAGE = "start"                 # the stage whose nodes import the image (stages.start)
 
 
 @functools.cache
@@ -69,6 +75,35 @@ def tarball(cache: Path) -> bytes:
             tmp_path.write_bytes(buf.getvalue())
             tmp_path.replace(path)
         return path.read_bytes()
+
+
+def static_cc_problem() -> str:
+    """"" when this host can build a static C program (the pause), else what is missing and
+    how to get it."""
+    gcc = shutil.which("gcc")
+    if not gcc:
+        return "gcc is not installed (sudo apt-get install gcc libc6-dev)"
+    libc = probes.run([gcc, "-print-file-name=libc.a"]) or ""
+    if not Path(libc.strip()).is_absolute():   # gcc echoes the bare name when it has no such file
+        return "gcc finds no static C library, libc.a (sudo apt-get install libc6-dev)"
+    return ""
+
+
+def check_pause_build(problem: str) -> Finding:
+    """The host builds the pod infrastructure image's one program with gcc (provision/pause):
+    a failure before any VM boots, not at the start stage minutes later."""
+    if not problem:
+        return Finding("pause image build", PASS, "gcc builds static programs (the pod infrastructure image)")
+    return Finding("pause image build", FAIL,
+                   f"the start stage imports a pause image built here, and {problem}",
+                   "install it; without it no pod can start on the tutorial's cluster "
+                   "(its infra image's registry is gone)")
+
+
+def host_findings(lab) -> list:
+    """The tutorial's preflight (Playbook.preflight): gcc for the pause, when the lab runs the
+    stage that imports it."""
+    return [check_pause_build(static_cc_problem())] if STAGE in lab.stages else []
 
 
 def import_command(image: str) -> str:

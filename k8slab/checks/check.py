@@ -43,8 +43,26 @@ class OnRequest:
 
 
 @dataclass(frozen=True)
+class NodeColumn:
+    """A column a tutorial adds to `invoke status`'s node tables (the terminal's and the class
+    page's): on each node, what the last verify found there, the data[key] of the check named
+    check when it passed (none before: the next verify shows it). In `status --json`, each
+    node's value is under the title, "_" for its spaces."""
+    title: str          # the class page's heading
+    check: str          # the check whose result's data holds the value
+    key: str            # the value's key in that data
+    short: str = ""     # the terminal table's heading, when narrower than the title
+
+    @property
+    def json_key(self) -> str:
+        return self.title.replace(" ", "_")
+
+
+@dataclass(frozen=True)
 class CheckSet:
     """What a tutorial hands verify: its groups in the order they run, each with the stages it
-    needs applied ((name, checks(lab) generator, stages)), and its checks run on request."""
+    needs applied ((name, checks(lab) generator, stages)), and its checks run on request; and
+    what `invoke status` shows of their results on each node (node_column)."""
     groups: tuple
     on_request: Optional[OnRequest] = None
+    node_column: Optional[NodeColumn] = None

@@ -1,2 +1,5 @@
-from .html import render_html, write_html  # noqa: F401
-from .model import CheckView, CheckpointView, ClassView, CopyView, NodeView, VerifyView  # noqa: F401
+from .html import render_html, write_html
+from .model import CheckView, CheckpointView, ClassView, CopyView, NodeView, VerifyView
+
+__all__ = ["CheckView", "CheckpointView", "ClassView", "CopyView", "NodeView", "VerifyView",
+           "render_html", "write_html"]

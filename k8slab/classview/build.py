@@ -38,11 +38,14 @@ def _verify(recorded: dict, results: list):
     return VerifyView(recorded["at"], recorded["passed"], recorded["failed"], checks)
 
 
-def _leases(results: list) -> dict:
-    """node -> its flannel subnet, as the last verify saw it (checks/network.py's judge_lease).
+def _column(results: list, column) -> dict:
+    """node -> its value in the tutorial's column (a checks.check.NodeColumn, or None: none), as
+    the last verify found it: the data[column.key] of the check column.check where it passed.
     A verify.json written before results carried data has none: the next verify shows them."""
-    return {r["node"]: r["data"]["lease"] for r in results
-            if r["check"] == "flannel lease" and r["passed"] and "lease" in (r.get("data") or {})}
+    if column is None:
+        return {}
+    return {r["node"]: r["data"][column.key] for r in results
+            if r["check"] == column.check and r["passed"] and column.key in (r.get("data") or {})}
 
 
 def _access(lab, copy, index) -> tuple:
@@ -55,13 +58,14 @@ def _access(lab, copy, index) -> tuple:
     return tuple(out)
 
 
-def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
+def copy_view(lab, copy, index: int, vm_states: dict, column=None) -> CopyView:
+    """One copy's view; column: the tutorial's NodeColumn (its CheckSet's node_column), or None."""
     st = state.load_state(copy)
     results = _results(copy, st.get("verify"))
     verify = _verify(st.get("verify"), results)
-    leases = _leases(results)
+    found = _column(results, column)
     nodes = tuple(NodeView(n.name, tuple(n.roles), str(n.ip), vm_states.get(n.name, "unknown"),
-                           leases.get(n.name)) for n in copy.nodes)
+                           found.get(n.name)) for n in copy.nodes)
     points = tuple(CheckpointView(s, v["at"], v["disk_bytes"])
                    for s, v in sorted(checkpoints.recorded(copy).items(), key=lambda kv: kv[1]["at"]))
     note = st.get("note") or {}
@@ -74,19 +78,29 @@ def copy_view(lab, copy, index: int, vm_states: dict) -> CopyView:
                     str(page.relative_to(class_folder(lab))) if page else "")
 
 
-def class_view(lab, copies, vm_states: list) -> ClassView:
+def class_view(lab, copies, vm_states: list, column=None) -> ClassView:
     """The class as a ClassView: each copy's view, from its lab folder and vm_states (one
-    Vagrant answer per copy, in the copies' order: commands/status.py asks them)."""
+    Vagrant answer per copy, in the copies' order: commands/status.py asks them); column: the
+    tutorial's NodeColumn, shown on each node (None: no such column)."""
     index = {c.name: c.copy_index for c in copies}   # the copy's own number, also under --copy
     return ClassView(lab.name, str(lab.path), time.time(),
-                     tuple(copy_view(lab, c, index[c.name], s) for c, s in zip(copies, vm_states)),
+                     tuple(copy_view(lab, c, index[c.name], s, column) for c, s in zip(copies, vm_states)),
                      str(lab.private_network),
-                     gateway.describe(lab) if lab.gateway is not None else "")
+                     gateway.describe(lab) if lab.gateway is not None else "", column)
 
 
 def as_json(view: ClassView) -> str:
-    """The class view as JSON: the same facts as the table and the page (times in epoch seconds)."""
-    return json.dumps(dataclasses.asdict(view), indent=2, sort_keys=True)
+    """The class view as JSON: the same facts as the table and the page (times in epoch seconds).
+    The tutorial's column is a key of each node, its title with "_" for spaces
+    (NodeColumn.json_key); the declaration itself is not repeated there."""
+    data = dataclasses.asdict(view)
+    del data["node_column"]
+    for copy in data["copies"]:
+        for node in copy["nodes"]:
+            value = node.pop("column")
+            if view.node_column is not None:
+                node[view.node_column.json_key] = value
+    return json.dumps(data, indent=2, sort_keys=True)
 
 
 def _verify_text(v) -> str:
@@ -98,9 +112,11 @@ def _verify_text(v) -> str:
 
 def show(lab, copies, view: ClassView) -> ClassView:
     """The view as tables; the class page written when the view is the whole class."""
+    column = view.node_column
     for cv in view.copies:
-        ui.table(f"lab {cv.lab}", ["node", "roles", "ip", "state", "flannel"],
-                 [(n.name, ",".join(n.roles), n.ip, n.state, n.flannel_subnet or "-") for n in cv.nodes])
+        ui.table(f"lab {cv.lab}", ["node", "roles", "ip", "state"] + ([column.short or column.title] if column else []),
+                 [(n.name, ",".join(n.roles), n.ip, n.state) + ((n.column or "-",) if column else ())
+                  for n in cv.nodes])
         ui.info(f"stages applied: {', '.join(cv.stages) if cv.stages else 'none'}; "
                 f"verify: {_verify_text(cv.verify)}"
                 + (f"; checkpoints: {', '.join(p.stage for p in cv.checkpoints)}" if cv.checkpoints else "")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..checks.check import NodeColumn
+
 
 @dataclass(frozen=True)
 class NodeView:
@@ -13,7 +15,7 @@ class NodeView:
     roles: tuple                     # ("etcd", "master") ...
     ip: str                          # the private IP (the tutorial's, the same in every copy)
     state: str                       # Vagrant's: running, shutoff, paused, not_created, unknown
-    flannel_subnet: Optional[str] = None   # the node's lease, e.g. "10.255.84.1/24", once verify saw it
+    column: Optional[str] = None     # the tutorial's column (ClassView.node_column), once verify found it
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,4 @@ class ClassView:
     copies: tuple                    # of CopyView, by index
     private_network: str = ""        # the lab file's subnet, shared by every copy (isolated)
     gateway: str = ""                # the students' gateway in one line ("" without one)
+    node_column: Optional[NodeColumn] = None   # the tutorial's node column (its CheckSet's); None: none

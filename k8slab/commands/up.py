@@ -46,8 +46,8 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
         ui.info("every VM is running as rendered: host checks and `vagrant up` skipped")
     else:
         # the host's problems before any change, once for the class: memory, disk and CPUs of
-        # all the copies together
-        doctor.preflight(lab, resolve_provider(lab), copies)
+        # all the copies together, and what the playbook's steps need of the host
+        doctor.preflight(lab, resolve_provider(lab), copies, playbook)
 
     box_in_pool = threading.Event()
     booting = threading.Semaphore(boot_slots(copies))

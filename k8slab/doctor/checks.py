@@ -241,13 +241,3 @@ def check_gateway(sshd_path: Optional[str], port: int, listen: str, bind_error: 
                            f"there (see `ss -ltnp 'sport = :{port}'`)"))
     return out
 
-
-def check_pause_build(problem: str) -> Finding:
-    """The host builds the pod infrastructure image's one program with gcc (provision/pause):
-    a failure before any VM boots, not at the start stage minutes later."""
-    if not problem:
-        return Finding("pause image build", PASS, "gcc builds static programs (the pod infrastructure image)")
-    return Finding("pause image build", FAIL,
-                   f"the start stage imports a pause image built here, and {problem}",
-                   "install it; without it no pod can start on the tutorial's cluster "
-                   "(its infra image's registry is gone)")

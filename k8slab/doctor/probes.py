@@ -94,14 +94,3 @@ def bind_error(address: str, port: int) -> Optional[str]:
     finally:
         s.close()
 
-
-def static_cc_problem() -> str:
-    """"" when this host can build a static C program (the pod infrastructure image's pause,
-    provision/infra_image.py), else what is missing and how to get it."""
-    gcc = shutil.which("gcc")
-    if not gcc:
-        return "gcc is not installed (sudo apt-get install gcc libc6-dev)"
-    libc = run([gcc, "-print-file-name=libc.a"]) or ""
-    if not Path(libc.strip()).is_absolute():   # gcc echoes the bare name when it has no such file
-        return "gcc finds no static C library, libc.a (sudo apt-get install libc6-dev)"
-    return ""

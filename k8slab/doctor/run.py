@@ -14,7 +14,7 @@ from ..gateway import sshd
 from ..providers import LIBVIRT_SOCKETS, vagrant_libvirt_installed
 from . import probes
 from .checks import (check_box, check_cpus, check_disk, check_gateway, check_libvirt, check_memory,
-                     check_pause_build, check_vagrant, check_virtualbox, parse_box_list)
+                     check_vagrant, check_virtualbox, parse_box_list)
 from .finding import PASS, WARN, Finding, blocking
 from .networks import VBOX_NETWORKS_CONF, check_subnet_clash, check_vbox_networks, host_networks
 from .report import print_findings
@@ -32,11 +32,14 @@ def lab_ranges(lab, provider, copies=None) -> dict:
     return subnets
 
 
-def run_doctor(lab, provider: str, copies=None) -> list:
+def run_doctor(lab, provider: str, copies=None, playbook=None) -> list:
     """Run every check for lab on this host with provider ("libvirt" or "virtualbox",
     i.e. providers.resolve_provider(lab)); returns the findings, never raises for a missing tool.
     copies: the lab's copies (k8slab.copies.expand) when it has several: memory, disk and CPUs
-    count them all, and their own networks are no clash."""
+    count them all, and their own networks are no clash.
+    playbook: what will provision the lab (provisioning.Playbook); its preflight(lab) adds the
+    host checks its own steps need (k8s-lab's: gcc for the pause image), after the engine's
+    memory, disk and CPUs."""
     copies = copies or [lab]
     system = _platform.system()
     findings = [check_vagrant(probes.run(["vagrant", "--version"]))]
@@ -88,8 +91,8 @@ def run_doctor(lab, provider: str, copies=None) -> list:
     findings.append(check_disk(probes.free_bytes(place), DISK_PER_VM * len(todo), place))
     findings.append(check_cpus(os.cpu_count() or 1, [n for c in copies for n in c.nodes]))
 
-    if "start" in lab.stages:
-        findings.append(check_pause_build(probes.static_cc_problem()))
+    if playbook is not None and playbook.preflight is not None:
+        findings += playbook.preflight(lab)
 
     if lab.gateway is not None:
         pid = sshd.running_pid(sshd.files(lab))
@@ -108,10 +111,11 @@ def run_doctor(lab, provider: str, copies=None) -> list:
     return findings
 
 
-def preflight(lab, provider: str, copies=None) -> list:
-    """For `invoke up`: run the checks; print them when any did not pass; raise LabError when
-    one failed, before anything is touched. Returns the findings."""
-    findings = run_doctor(lab, provider, copies)
+def preflight(lab, provider: str, copies=None, playbook=None) -> list:
+    """For `invoke up`: run the checks (run_doctor's, the playbook's among them); print them when
+    any did not pass; raise LabError when one failed, before anything is touched. Returns the
+    findings."""
+    findings = run_doctor(lab, provider, copies, playbook)
     if any(f.status != PASS for f in findings):
         print_findings(findings)
     failed = blocking(findings)

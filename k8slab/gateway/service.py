@@ -110,14 +110,15 @@ def refresh(lab, start: bool = True) -> list[SeatStatus]:
     f = sshd.files(lab)
     host_key = keys.ensure_pair(f.host_key, f"k8s-lab-gateway@{lab.name}")
     seats = _seats(lab, copies)
-    lines = "".join(sshd.authorized_line(s.key.line, s.seat.student, s.targets)
+    home = lab.home_node().name   # the node the handouts send the students to
+    lines = "".join(sshd.authorized_line(s.key.line, s.seat.student, s.targets, home)
                     for s in seats if not s.revoked)
     write_if_changed(f.authorized_keys, lines)
     f.authorized_keys.chmod(0o600)
     user = login_user(lab)
     config_changed = write_if_changed(f.config, sshd.config_text(
         f, lab.gateway.port, str(lab.gateway.listen), user,
-        [t for s in seats for t in s.targets]))
+        [t for s in seats for t in s.targets], home))
     folder = class_folder(lab) / "handouts"
     folder.mkdir(exist_ok=True)
     folder.chmod(0o700)   # the students' private keys are in here

@@ -29,9 +29,10 @@ from typing import Optional
 from ..errors import CommandError, LabError
 from ..workdir import class_folder
 
-# what a student sees when they try a shell or a command on the gateway itself
+# what a student sees when they try a shell or a command on the gateway itself; {home}: the
+# node their handout sends them to (the lab's home_node())
 REFUSAL = ("this is the k8s-lab gateway: it runs no shell or command for anyone; "
-           "it only forwards your ssh to your own cluster (type: ssh k8s-master)")
+           "it only forwards your ssh to your own cluster (type: ssh {home})")
 # what ssh prints when the gateway refuses a session (MaxSessions 0), the only answer it gets
 NO_SESSION = "channel 0: open failed: connect failed: open failed"
 MARK = "k8s-lab:"            # every line k8s-lab writes to an authorized_keys ends with it
@@ -71,21 +72,28 @@ def files(lab) -> Files:
     return Files(folder)
 
 
-def forced_command() -> str:
-    return f"echo {shlex.quote(REFUSAL)} >&2; exit 1"
+def refusal(home: str) -> str:
+    """REFUSAL, naming the node home (lab.home_node().name) as the one to ssh to."""
+    return REFUSAL.format(home=home)
 
 
-def authorized_line(key_line: str, student: str, targets) -> str:
-    """One student's line: their key may forward to targets ("ip:22") and nothing else."""
+def forced_command(home: str) -> str:
+    return f"echo {shlex.quote(refusal(home))} >&2; exit 1"
+
+
+def authorized_line(key_line: str, student: str, targets, home: str) -> str:
+    """One student's line: their key may forward to targets ("ip:22") and nothing else; home:
+    the node the refusal tells them to ssh to."""
     permits = ",".join(f'permitopen="{t}"' for t in targets)
-    command = forced_command().replace('"', '\\"')
+    command = forced_command(home).replace('"', '\\"')
     opts = f'restrict,port-forwarding,{permits},command="{command}"' if permits else \
         f'restrict,command="{command}"'   # a copy with no VMs: the key opens nothing at all
     return f"{opts} {key_line} {MARK}student:{student}\n"
 
 
-def config_text(files: Files, port: int, listen: str, user: str, targets) -> str:
-    """sshd_config for the gateway; targets: every "ip:22" any student may reach."""
+def config_text(files: Files, port: int, listen: str, user: str, targets, home: str) -> str:
+    """sshd_config for the gateway; targets: every "ip:22" any student may reach; home: the
+    node the refusal tells them to ssh to."""
     permit = " ".join(sorted(targets)) or "none"
     return f"""\
 # The k8s-lab student gateway: written by k8s-lab, do not edit (run `invoke gateway`).
@@ -116,7 +124,7 @@ PermitUserRC no
 # no shell and no command for anyone: no session channel at all (forwarding only), so no
 # process ever starts on the server for a student; were one let through, it would only say no
 MaxSessions 0
-ForceCommand {forced_command()}
+ForceCommand {forced_command(home)}
 PermitTTY no
 X11Forwarding no
 AllowAgentForwarding no

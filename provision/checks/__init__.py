@@ -7,7 +7,7 @@ typed as a student does), pods.py (a pod on each node, on request: `verify --pod
 are pure functions of the commands' results, their parsers in parse.py; coverage.py maps each
 thing a stage provides to the checks that see it.
 """
-from k8slab.checks.check import CheckSet, OnRequest
+from k8slab.checks.check import CheckSet, NodeColumn, OnRequest
 
 from . import base, etcd, kube, network, pods, printed
 
@@ -28,4 +28,7 @@ PODS = OnRequest(
              "running): `invoke up` first"),
     reminder="pods not checked (a pod on each node, pinging the other): `invoke verify --pods`")
 
-CHECKS = CheckSet(GROUPS, PODS)
+# `invoke status` shows each node's flannel subnet: the lease network.judge_lease found (its data)
+LEASES = NodeColumn("flannel subnet", check="flannel lease", key="lease", short="flannel")
+
+CHECKS = CheckSet(GROUPS, PODS, LEASES)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from provision.checks import CHECKS
 from provision.checks.network import FLANNELD_DOWN
 from k8slab.classview import (CheckpointView, CheckView, ClassView, CopyView, NodeView,
                               VerifyView)
@@ -64,7 +65,7 @@ def sample_view() -> ClassView:
     )
     return ClassView(
         lab="k8s-lab", lab_file="/home/teacher/class/lab.yaml", generated_at=T0 + 3600,
-        private_network="192.168.0.0/24",
+        private_network="192.168.0.0/24", node_column=CHECKS.node_column,   # the flannel subnets
         copies=(
             CopyView("k8s-lab-1", 1, _nodes(leases), STAGES,
                      VerifyView(T0 + 600, len(healthy), 0, healthy),

@@ -200,3 +200,22 @@ def test_status_json_holds_the_same_facts_as_the_page():
     data = json.loads(as_json(sample_view()))
     assert [c["lab"] for c in data["copies"]] == ["k8s-lab-1", "k8s-lab-2"]
     assert data["copies"][1]["verify"]["failed"] == 1 and data["copies"][1]["note"] == "reset to base at 11:12"
+    assert data["copies"][0]["nodes"][0]["flannel_subnet"] == "10.255.84.1/24" and "node_column" not in data
+
+
+def test_the_nodes_extra_column_is_the_one_the_checks_declare():
+    """The page names no check nor column: the nodes' extra column is the CheckSet's NodeColumn
+    (the tutorial's: flannel subnet, sample_view's), or none."""
+    import json
+    from k8slab.checks.check import NodeColumn
+    from k8slab.classview.build import as_json
+    own = dataclasses.replace(sample_view(), node_column=NodeColumn("own value", "own check", "v"))
+    page = Page(render_html(own))
+    assert "node roles private IP VM own value" in page.said() and "flannel subnet" not in page.said()
+    assert "k8s-master etcd, master 192.168.0.15 running 10.255.84.1/24" in page.said("copy-1")
+    node = json.loads(as_json(own))["copies"][0]["nodes"][0]
+    assert node["own_value"] == "10.255.84.1/24" and "flannel_subnet" not in node
+    none = dataclasses.replace(sample_view(), node_column=None)
+    said = Page(render_html(none)).said("copy-1")
+    assert "node roles private IP VM k8s-master etcd, master 192.168.0.15 running k8s-node1" in said
+    assert "column" not in json.loads(as_json(none))["copies"][0]["nodes"][0]

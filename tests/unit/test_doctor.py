@@ -431,9 +431,23 @@ def test_run_doctor_on_this_host_never_raises(lab):
             assert "private_network free" in checks
 
 
+def test_the_playbooks_preflight_is_run_after_the_hosts_resources(engine_lab):
+    """doctor names no tutorial's stage or step: a playbook's preflight(lab) adds its own host
+    checks (the tutorial's: gcc for its pause image), after memory, disk and CPUs."""
+    from k8slab.provisioning import Playbook
+    asked = []
+    own = Playbook(steps=lambda *a: [], scripts=None,
+                   preflight=lambda lab: asked.append(lab) or [Finding("own tool", FAIL, "none", "get it")])
+    fs = doctor.run_doctor(engine_lab, "libvirt", playbook=own)
+    checks = [f.check for f in fs]
+    assert asked == [engine_lab] and checks.index("own tool") == checks.index("cpus") + 1, checks
+    assert "own tool" not in [f.check for f in doctor.run_doctor(engine_lab, "libvirt")]
+    assert "pause image build" not in checks
+
+
 def test_preflight_raises_on_a_failure(lab, monkeypatch):
     monkeypatch.setattr(doctor.run, "run_doctor",
-                        lambda lab, provider, copies=None: [Finding("vagrant", FAIL, "missing", "install")])
+                        lambda lab, provider, copies=None, playbook=None: [Finding("vagrant", FAIL, "missing", "install")])
     monkeypatch.setattr(doctor.run, "print_findings", lambda fs: None)
     with pytest.raises(LabError, match="1 host check"):
         doctor.preflight(lab, "libvirt")

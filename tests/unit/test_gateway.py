@@ -25,12 +25,12 @@ def key(tmp_path):
 
 
 def test_authorized_line_permits_the_copy_and_nothing_else(key, tmp_path):
-    line = sshd.authorized_line(key.line, "alice", ["192.168.124.10:22", "192.168.124.11:22"])
+    line = sshd.authorized_line(key.line, "alice", ["192.168.124.10:22", "192.168.124.11:22"], "k8s-master")
     opts = line.split(" ssh-ed25519 ")[0]
     assert opts.startswith("restrict,port-forwarding,")
     assert opts.count("permitopen=") == 2 and 'permitopen="192.168.124.11:22"' in opts
     assert line.rstrip().endswith("k8s-lab:student:alice")
-    none = sshd.authorized_line(key.line, "bob", [])
+    none = sshd.authorized_line(key.line, "bob", [], "k8s-master")
     assert "port-forwarding" not in none and "permitopen" not in none
     # OpenSSH's own parser reads both lines, options and all, as this key
     (tmp_path / "authorized_keys").write_text(line + none)
@@ -45,7 +45,7 @@ def test_sshd_reads_the_config_as_meant(tmp_path, key):
     files = sshd.Files(tmp_path)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(files.host_key)], check=True)
     files.config.write_text(sshd.config_text(files, 2222, "0.0.0.0", "root",
-                                             ["192.168.124.10:22", "192.168.125.10:22"]))
+                                             ["192.168.124.10:22", "192.168.125.10:22"], "k8s-master"))
     Path("/run/sshd").mkdir(exist_ok=True)
     effective = subprocess.run([sshd.sshd_binary(), "-T", "-f", str(files.config)], capture_output=True,
                                text=True, check=True).stdout.lower().splitlines()
@@ -60,7 +60,21 @@ def test_sshd_reads_the_config_as_meant(tmp_path, key):
                  "maxsessions": "0"}.items():
         assert got[k] == v, (k, got[k])
     assert got["permitopen"] == "192.168.124.10:22 192.168.125.10:22"
-    assert sshd.REFUSAL.lower() in got["forcecommand"]
+    assert sshd.refusal("k8s-master").lower() in got["forcecommand"]
+
+
+def test_the_refusal_sends_the_student_to_the_labs_home_node(tmp_path):
+    """The gateway names no tutorial's node: its refusal says the lab's home_node(), as the
+    handout does (the tutorial's: its master, "type: ssh k8s-master")."""
+    from k8slab.gateway import service
+    from tests.unit.engine_lab import ENGINE_LAB, load_engine_lab
+    (tmp_path / "lab.yaml").write_text(ENGINE_LAB.replace("k8s-master", "k8s-boss")
+                                       + "gateway: {address: 127.0.0.1, port: 2299, listen: 127.0.0.1}\n")
+    lab = load_engine_lab(tmp_path / "lab.yaml")
+    service.refresh(lab, start=False)
+    files = sshd.files(lab)
+    for text in (files.config.read_text(), files.authorized_keys.read_text()):
+        assert "(type: ssh k8s-boss)" in text and "k8s-master" not in text
 
 
 def _handout(**kw):
@@ -115,6 +129,8 @@ def test_the_handout_page_says_where_the_copy_is_and_what_to_type():
     assert "chapter <b>2.1</b>" in page and "ssh k8s-master" in page and "[root@k8s-master ~]#" in page
     assert "<script" not in page and "lab1.school.example" in page
     assert "Access revoked" in handout.render_html(_handout(revoked=True))
+    # the node to ssh to is the lab's home_node() (handed in as master), not a name of the page's
+    assert '<pre class="first">ssh k8s-boss</pre>' in handout.render_html(_handout(master="k8s-boss"))
 
 
 def test_a_folder_others_can_write_is_unsafe_unless_sticky(tmp_path):

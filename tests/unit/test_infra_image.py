@@ -13,11 +13,10 @@ import time
 
 import pytest
 
-from k8slab.doctor.checks import check_pause_build
 from k8slab.doctor.finding import FAIL, PASS
-from k8slab.doctor.probes import static_cc_problem
 from k8slab.errors import LabError
-from provision import infra_image
+from provision import TUTORIAL, infra_image
+from provision.infra_image import check_pause_build, static_cc_problem
 
 
 def test_the_image_is_one_static_program_and_the_same_bytes_each_build(tmp_path):
@@ -79,6 +78,14 @@ def test_without_gcc_the_host_check_fails_with_the_package_to_install(monkeypatc
 def test_with_gcc_and_its_static_libc_the_host_check_passes():
     assert static_cc_problem() == ""
     assert check_pause_build("").status == PASS
+
+
+def test_doctor_checks_gcc_when_the_lab_runs_the_start_stage(lab_with):
+    """The tutorial's preflight, handed to doctor and up as TUTORIAL.preflight."""
+    assert TUTORIAL.preflight is infra_image.host_findings
+    (f,) = TUTORIAL.preflight(lab_with())
+    assert (f.check, f.status) == ("pause image build", PASS)
+    assert TUTORIAL.preflight(lab_with(("until: start", "until: network"))) == []
 
 
 # --- the image on a node: `docker image inspect`, captured on the test box after the import ---

@@ -16,6 +16,7 @@ from provision.checks import CHECKS
 from k8slab import state
 from provision.checks import base, etcd, kube, network, printed
 from k8slab.checks import runner
+from k8slab.checks.check import NodeColumn
 from k8slab.checks.report import CheckResult, Report, write_reports
 from k8slab.classview.build import copy_view
 from k8slab.errors import CommandError, LabError
@@ -289,6 +290,10 @@ def test_a_judges_data_reaches_verify_json_and_invoke_status(lab, clock):
     assert [r["data"] for r in json.loads(json_path.read_text())["results"]] == [found, {}]
     state.record_verify(lab, 1, 1, 1000.0)
     assert leases_shown(lab) == {"k8s-master": None, "k8s-node1": "10.255.21.1/24", "k8s-node2": None}
+    # status names no check: the column shows what its NodeColumn names (the tutorial's: above)
+    assert leases_shown(lab, NodeColumn("MTU", "flannel lease", "mtu"))["k8s-node1"] == 1472
+    assert leases_shown(lab, NodeColumn("state", "flanneld active", "lease"))["k8s-node1"] is None
+    assert leases_shown(lab, None)["k8s-node1"] is None
 
 
 def test_a_verify_json_from_before_data_shows_no_lease(lab, clock):
@@ -305,9 +310,9 @@ def test_a_verify_json_from_before_data_shows_no_lease(lab, clock):
     assert set(leases_shown(lab).values()) == {None}
 
 
-def leases_shown(lab) -> dict:
-    view = copy_view(lab, lab, 1, {})
-    return {n.name: n.flannel_subnet for n in view.nodes}
+def leases_shown(lab, column=CHECKS.node_column) -> dict:
+    view = copy_view(lab, lab, 1, {}, column)
+    return {n.name: n.column for n in view.nodes}
 
 
 def test_a_check_decided_from_earlier_results_keeps_its_hint_only_for_failures(lab):
