@@ -33,6 +33,9 @@ class Playbook:
     # (lab) -> [doctor.Finding]: what the steps of the lab's stages (lab.stages) need of this
     # host, e.g. a program a step builds here; run_doctor adds them after memory, disk and CPUs
     preflight: Optional[Callable] = None
+    # what `invoke plan` adds to its first line, in its parentheses, on a lab with no VMs: how to
+    # read what the steps show when the facts are a fresh box's (private_iface eth1)
+    plan_note: str = ""
 
 
 @dataclass
@@ -180,11 +183,12 @@ def provision(lab, stages, playbook: Playbook, dry_run: bool = False, conns=None
 
 def preview(lab, stages, playbook: Playbook) -> None:
     """`invoke plan` on a lab with no VMs: what `up` would make so on each node, stage by stage,
-    from the lab file alone. The interface flanneld uses is found on the node; shown here as
-    eth1, where Vagrant boxes put the private network."""
+    from the lab file alone. What a step would read on the node is a fresh box's: the private
+    network on eth1, where Vagrant boxes put it (the playbook's plan_note says what that means
+    for its steps)."""
+    note = f"; {playbook.plan_note}" if playbook.plan_note else ""
     ui.info(f"plan: lab {lab.name} has no VMs yet; `invoke up` would boot them, then make this so "
-            "(from the lab file alone; --iface is the interface found holding the node's IP, eth1 "
-            "in Vagrant boxes):")
+            f"(from the lab file alone{note}):")
     for stage in stages:
         ui.info(f"[bold]stage {stage}[/bold]")
         alike: dict = {}   # the same lines on several nodes are shown once, for all of them

@@ -17,6 +17,9 @@ from .lab import TutorialLab, load_lab
 from .stages import steps_for
 
 SCRIPTS = resources.files(__name__) / "scripts"
-TUTORIAL = Playbook(steps=steps_for, scripts=SCRIPTS, checks=CHECKS, preflight=host_findings)
+# flanneld's --iface (files.py) is the interface found holding the node's IP; plan has no node
+PLAN_NOTE = "--iface is the interface found holding the node's IP, eth1 in Vagrant boxes"
+TUTORIAL = Playbook(steps=steps_for, scripts=SCRIPTS, checks=CHECKS, preflight=host_findings,
+                    plan_note=PLAN_NOTE)
 
 __all__ = ["CHECKS", "SCRIPTS", "TUTORIAL", "TutorialLab", "load_lab", "steps_for"]

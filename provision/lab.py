@@ -15,12 +15,14 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from k8slab import config
 from k8slab.config.fields import Network, Url, Word, role
-from k8slab.config.schema import STRICT, Lab, Node
+from k8slab.config.schema import STRICT, HandoutWords, Lab, Node
 
 from . import tutorial
 from .platforms import PLATFORMS, ROLES, STAGES, Platform
 
 
+# the handout's count of the machines ("Three machines, ...")
+NUMBERS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
 ETCD_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
@@ -86,6 +88,10 @@ class TutorialLab(Lab):
         return PLATFORMS[platform].stages
 
     @classmethod
+    def box_size_mib(cls, box):
+        return next((p.box_size_mib for p in PLATFORMS.values() if p.box == box), None)
+
+    @classmethod
     def chapter(cls, stage: str) -> str:
         return tutorial.CHAPTERS.get(stage, "")
 
@@ -113,6 +119,20 @@ class TutorialLab(Lab):
 
     def home_node(self) -> Node:
         return self.master
+
+    def handout_words(self) -> HandoutWords:
+        """The handout in the tutorial's words: the student's Kubernetes cluster, the master's
+        prompt, the tutorial's `ssh` to a node (one with role node) and `scp` to the last node's IP."""
+        n = len(self.nodes)
+        count = NUMBERS[n] if n < len(NUMBERS) else str(n)
+        node = self.with_role("node")[0].name
+        return HandoutWords(
+            title="your Kubernetes cluster", noun="cluster",
+            machines=f"{count} machine{'' if n == 1 else 's'}, the tutorial's own names and "
+                     "addresses, all yours:",
+            home=f"and you are root on your master: `[root@{self.master.name} ~]#`. From there, the "
+                 f"tutorial works as written,\n`ssh {node}` and `scp ... {self.nodes[-1].ip}:...` "
+                 f"included. `ssh {node}` from your own computer works too.")
 
     @property
     def platform_info(self) -> Platform:

@@ -21,6 +21,7 @@ class Platform:
     name: str
     box: str
     stages: tuple
+    box_size_mib: int                   # the box's download (the .box file), roughly: doctor's warning
     etcd_conf: str                      # where the etcd service reads its KEY="value" settings
     packages: dict = field(default_factory=dict)  # role -> packages the base stage installs
     etcd_v2_flag: bool = False          # etcd >= 3.4 serves the v2 API only with ETCD_ENABLE_V2
@@ -45,6 +46,7 @@ PLATFORMS = {
         name="centos7",
         box="centos/7",
         stages=STAGES,
+        box_size_mib=500,
         etcd_conf="/etc/etcd/etcd.conf",
         # beyond the tutorial's list: net-tools for its ifconfig and netstat (the centos/7 box is
         # a minimal install without them); the QEMU guest agent, which sets clocks after a reset
@@ -56,6 +58,7 @@ PLATFORMS = {
         name="debian12",
         box="debian/bookworm64",   # stages after etcd need the test box (its kubernetes, flannel)
         stages=STAGES,
+        box_size_mib=400,
         etcd_conf="/etc/default/etcd",
         packages={"master": ["kubernetes", "flannel", "net-tools", "qemu-guest-agent"],
                   "etcd": ["etcd-server", "etcd-client"],

@@ -1,11 +1,12 @@
 """lab.yaml's model, the engine's part: its keys (the lab's name, box, provider, networks, nodes,
 copies, checkpoints, students, gateway), their types and defaults, what is derived from them
 (/etc/hosts lines, the stages to run), and the hooks a tutorial's subclass fills in: its stages
-and roles, its platforms' boxes and stages, the networks it reserves, its rules across keys, the
-node and chapter a student's handout names. The tutorial's own keys (provision/lab.py's
-TutorialLab) are a subclass of Lab; the engine imports nothing of a tutorial."""
+and roles, its platforms' boxes (and their sizes) and stages, the networks it reserves, its rules
+across keys, the node, chapter and words a student's handout has. The tutorial's own keys
+(provision/lab.py's TutorialLab) are a subclass of Lab; the engine imports nothing of a tutorial."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import ClassVar, Literal, Optional
@@ -67,6 +68,18 @@ class Gateway(BaseModel):
     user: Optional[UserName] = None
 
 
+@dataclass(frozen=True)
+class HandoutWords:
+    """What a student's handout page (k8slab/templates/handout.html.j2) says of the lab in the
+    lab's own words (Lab.handout_words): plain text, which the page escapes; `backticks` mark
+    what the student types or sees (set as code)."""
+    title: str = "your lab"            # "<student>: <title>", the page's title and heading
+    noun: str = "lab"                  # a copy: "Your lab is at stage ...", "your own lab's machines"
+    machines: str = "The machines, all yours:"   # above the table of the machines and their names
+    # after `ssh <home node>`: where that leads and what works from there
+    home: str = "and you are root there."
+
+
 class Lab(BaseModel):
     """The engine's lab. A tutorial subclasses it: its own keys, narrower types for platform,
     until, checkpoints and the nodes' roles (a field overridden keeps its place), and the hooks
@@ -99,6 +112,12 @@ class Lab(BaseModel):
         return cls.STAGES
 
     @classmethod
+    def box_size_mib(cls, box: str) -> Optional[int]:
+        """The download size of a box, roughly, in MiB, for doctor's "will be downloaded" warning
+        (None: not known, and not shown)."""
+        return None
+
+    @classmethod
     def chapter(cls, stage: str) -> str:
         """The tutorial's chapters a stage completes, for a student's handout ("": none named)."""
         return ""
@@ -110,8 +129,19 @@ class Lab(BaseModel):
         read (loaded.data, loaded.line(path)); add(path, message) reports a problem."""
 
     def home_node(self) -> Node:
-        """The node a student's handout sends them to (its prompt is the one the page shows)."""
+        """The node a student's handout sends them to (`ssh NODE`), and the gateway's refusal."""
         return self.nodes[0]
+
+    def handout_words(self) -> HandoutWords:
+        """What a student's handout says of this lab (the engine's: the machines counted, an ssh
+        and an scp to the others from the home node)."""
+        home = self.home_node()
+        others = [n for n in self.nodes if n.name != home.name]
+        there = (f" From there, `ssh {others[0].name}` and `scp ... {others[-1].ip}:...` work, as they "
+                 "do from your own computer." if others else "")
+        n = len(self.nodes)
+        return HandoutWords(machines=f"{n} machine{'' if n == 1 else 's'}, all yours:",
+                            home=f"and you are root on {home.name}.{there}")
 
     # ---- the engine's keys ----
     name: LabName = "k8s-lab"

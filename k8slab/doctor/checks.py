@@ -12,8 +12,6 @@ from .finding import FAIL, PASS, WARN, Finding
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 HEADROOM_MIB = 1024          # for the host itself, on top of the VMs' memory
-# Rough download sizes of the platforms' boxes (compressed .box files), for the warning only.
-BOX_SIZE_MIB = {"centos/7": 500, "debian/bookworm64": 400}
 CLOUD_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -190,8 +188,9 @@ def parse_box_list(text: str) -> list:
 
 
 def check_box(box: str, provider: str, local_boxes: list, box_url: Optional[str] = None,
-              checksum: Optional[str] = None) -> Finding:
-    """local_boxes: parse_box_list() output; box_url: lab.yaml's, a local path made absolute."""
+              checksum: Optional[str] = None, size_mib: Optional[int] = None) -> Finding:
+    """local_boxes: parse_box_list() output; box_url: lab.yaml's, a local path made absolute;
+    size_mib: the box's download size as the lab knows it (Lab.box_size_mib), None: not known."""
     here = [v for n, p, v in local_boxes if n == box and p == provider]
     if here:
         return Finding("box", PASS, f"{box} ({provider}, version {here[-1]}) is present locally")
@@ -205,10 +204,9 @@ def check_box(box: str, provider: str, local_boxes: list, box_url: Optional[str]
     others = sorted({p for n, p, _ in local_boxes if n == box})
     other_note = f" (present only for {', '.join(others)})" if others else ""
     if CLOUD_NAME_RE.match(box):
-        size = BOX_SIZE_MIB.get(box)
-        size_text = f"about {size} MiB" if size else "several hundred MiB"
+        size_text = f" (about {size_mib} MiB)" if size_mib else ""
         return Finding("box", WARN, f"{box} is not present for {provider}{other_note}: it will be "
-                       f"downloaded on first up ({size_text}) if Vagrant Cloud has it for "
+                       f"downloaded on first up{size_text} if Vagrant Cloud has it for "
                        f"{provider}", f"in a classroom, `vagrant box add {box} --provider "
                        f"{provider}` it once beforehand")
     return Finding("box", FAIL, f"{box} is not present for {provider}{other_note} and is not a "

@@ -107,7 +107,7 @@ def run_doctor(lab, provider: str, copies=None, playbook=None) -> list:
                                 "run `vagrant box list` to see why"))
     elif listing is not None:
         findings.append(check_box(lab.box, provider, parse_box_list(listing), lab.box_source,
-                                   lab.box_checksum))
+                                   lab.box_checksum, lab.box_size_mib(lab.box)))
     return findings
 
 

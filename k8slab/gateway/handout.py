@@ -14,6 +14,7 @@ known_hosts (the VMs' under HostKeyAlias, as their addresses on the server may c
 """
 from __future__ import annotations
 
+import html
 import os
 import time
 import zipfile
@@ -22,7 +23,9 @@ from pathlib import Path
 from typing import Optional
 
 import jinja2
+from markupsafe import Markup
 
+from ..config.schema import HandoutWords
 from ..workdir import write_if_changed
 
 
@@ -37,9 +40,10 @@ class Handout:
     gateway_user: str
     gateway_host_key: str         # "ssh-ed25519 AAAA..."
     nodes: tuple                  # of (name, aliases tuple, ip, management address, host key)
-    master: str                   # the master's name: the prompt the page shows
+    master: str                   # the lab's home_node(): the node the page sends the student to
     stage: str                    # the tutorial stage the copy is at ("none" before any)
     chapter: str                  # the tutorial's chapter for it
+    words: HandoutWords = HandoutWords()   # what the page says of the lab (lab.handout_words())
     own_key: Optional[str] = None # the fingerprint of the key the student brought
     generated_key: Optional[str] = None   # the private key k8s-lab made for them (text)
     fingerprint: str = ""
@@ -64,7 +68,7 @@ class Handout:
 def ssh_config(h: Handout) -> str:
     ident = (f"    IdentityFile {h.dir}/id_ed25519\n    IdentitiesOnly yes\n"
              if h.generated_key else "")
-    out = [f"# k8s-lab: {h.student}'s cluster, copy {h.index} of class {h.lab}.\n"
+    out = [f"# k8s-lab: {h.student}'s {h.words.noun}, copy {h.index} of class {h.lab}.\n"
            f"# Include it at the top of ~/.ssh/config:  Include {h.lab}/config\n",
            f"Host {h.alias}\n    HostName {h.gateway_host}\n    Port {h.gateway_port}\n"
            f"    User {h.gateway_user}\n{ident}"
@@ -107,13 +111,22 @@ def windows_steps(lab: str, student: str, key_file: bool) -> str:
             f"Set-Content $HOME\\.ssh\\config \"Include {lab}/config`n$c\"\n")
 
 
+def text(words: str) -> Markup:
+    """A HandoutWords text in the page: escaped as element content (&, <, >), its `backticks`
+    set as <code>."""
+    parts = html.escape(words, quote=False).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
+
+
 def render_html(h: Handout) -> str:
     env = jinja2.Environment(loader=jinja2.PackageLoader("k8slab", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
+    env.filters["text"] = text
     env.filters["when"] = lambda at: time.strftime("%a %d %b %Y %H:%M", time.localtime(at))
     steps = (h.lab, h.student, bool(h.generated_key))
-    return env.get_template("handout.html.j2").render(h=h, config=ssh_config(h), linux=linux_steps(*steps),
+    return env.get_template("handout.html.j2").render(h=h, w=h.words, config=ssh_config(h),
+                                                      linux=linux_steps(*steps),
                                                       windows=windows_steps(*steps))
 
 

@@ -97,7 +97,8 @@ def _handout(lab, s: SeatStatus, host_key: PublicKey) -> handout.Handout:
         lab=lab.name, student=s.seat.student, index=s.seat.index, copies=lab.copies,
         gateway_host=address(lab), gateway_port=lab.gateway.port, gateway_user=login_user(lab),
         gateway_host_key=host_key.line, nodes=nodes, master=lab.home_node().name, stage=stage,
-        chapter=lab.chapter(stage), own_key=s.key.fingerprint if s.own else None,
+        chapter=lab.chapter(stage), words=lab.handout_words(),
+        own_key=s.key.fingerprint if s.own else None,
         generated_key=private, fingerprint=s.key.fingerprint, revoked=s.revoked)
 
 

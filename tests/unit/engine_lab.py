@@ -27,13 +27,16 @@ class Overlay(BaseModel):
     network: Network = IPv4Network("10.99.0.0/16")
 
 
+ROLES = ("server", "worker")
+
+
 class SmallNode(Node):
-    roles: list[role(("server", "worker"))]  # type: ignore[valid-type]
+    roles: list[role(ROLES)]  # type: ignore[valid-type]
 
 
 class SmallLab(Lab):
     STAGES: ClassVar[tuple] = ("base", "etcd")
-    ROLES: ClassVar[tuple] = ("server", "worker")
+    ROLES: ClassVar[tuple] = ROLES
     NODES_NEEDED: ClassVar[str] = "a server"
     RESERVED_NETWORKS: ClassVar[tuple] = (("overlay", "network"),)
     KEYS: ClassVar[tuple] = ("name", "overlay")   # listed right after name
@@ -48,6 +51,10 @@ class SmallLab(Lab):
     @classmethod
     def platform_stages(cls, platform):
         return {"small": ("base", "etcd"), "tiny": ("base",)}[platform]
+
+    @classmethod
+    def box_size_mib(cls, box):
+        return {"small/box": 321}.get(box)   # tiny/box's size is not known
 
     @classmethod
     def chapter(cls, stage):

@@ -358,8 +358,9 @@ def test_box_list_captured_on_this_host():
 
 def test_box_to_download_warns_with_the_classroom_fix():
     boxes = parse_box_list(captured("vagrant-box-list-machine-readable.txt"))
-    f = check_box("centos/7", "libvirt", boxes)
-    assert f.status == WARN and "about 500 MiB" in f.detail
+    f = check_box("centos/7", "libvirt", boxes, size_mib=500)
+    assert f.status == WARN and "downloaded on first up (about 500 MiB) if" in f.detail
+    assert "downloaded on first up if" in check_box("centos/7", "libvirt", boxes).detail   # size not known
     assert f.fix == "in a classroom, `vagrant box add centos/7 --provider libvirt` it once beforehand"
     f = check_box("k8slabt/debian12-610cb113b34e", "virtualbox", boxes)
     assert f.status == WARN and "present only for libvirt" in f.detail
@@ -400,13 +401,33 @@ def test_two_boxes_listed_each_for_its_own_provider(lab):
     assert lab.box == "centos/7"
     assert check_box(lab.box, "virtualbox", boxes) == Finding(
         "box", PASS, "centos/7 (virtualbox, version 2004.01) is present locally")
-    assert check_box(lab.box, "libvirt", boxes) == Finding(
+    assert check_box(lab.box, "libvirt", boxes, size_mib=lab.box_size_mib(lab.box)) == Finding(
         "box", WARN, "centos/7 is not present for libvirt (present only for virtualbox): it will "
         "be downloaded on first up (about 500 MiB) if Vagrant Cloud has it for libvirt",
         "in a classroom, `vagrant box add centos/7 --provider libvirt` it once beforehand")
 
 
 # ---- the whole run ----
+
+def test_the_box_size_doctor_shows_is_the_labs(engine_lab, lab, lab_with, monkeypatch):
+    """doctor knows no box's size: it asks the lab (Lab.box_size_mib; the tutorial's platforms
+    know theirs), and shows none when the lab does not know it."""
+    real = doctor.run.probes.run
+    listing = captured("vagrant-box-list-machine-readable.txt")   # neither small/box nor centos/7
+    monkeypatch.setattr(doctor.run.probes, "run", lambda argv, *a: listing
+                        if argv[:3] == ["vagrant", "box", "list"] else real(argv, *a))
+
+    def box(lab):
+        return next(f.detail for f in doctor.run_doctor(lab, "libvirt") if f.check == "box")
+    assert "small/box is not present for libvirt: it will be downloaded on first up (about 321 MiB) " \
+           "if Vagrant Cloud" in box(engine_lab)
+    engine_lab.box = "tiny/box"
+    assert "tiny/box is not present for libvirt: it will be downloaded on first up if" in box(engine_lab)
+    assert "centos/7 is not present for libvirt: it will be downloaded on first up (about 500 MiB) " \
+           "if Vagrant Cloud" in box(lab)
+    assert "debian/bookworm64 is not present for libvirt: it will be downloaded on first up (about " \
+           "400 MiB)" in box(lab_with(("platform: centos7", "platform: debian12")))
+
 
 def test_blocking_and_print(capsys):
     from rich.console import Console

@@ -185,3 +185,16 @@ def test_a_dry_run_changes_nothing_and_reads_each_node_once(nodes, lab):
     assert {n: len(m) for n, m in nodes.messages.items()} == {MASTER: 1, NODE1: 1, NODE2: 1}
     assert state.applied_stages(lab) == []
     assert (lab.workdir / "plan.json").exists() and not (lab.workdir / "provision.json").exists()
+
+
+def test_plan_without_vms_says_what_the_engine_does_and_the_playbooks_note(lab, monkeypatch):
+    """plan's first line is the engine's; what the steps' preview means (the tutorial's: flanneld's
+    --iface) is the playbook's plan_note, in its parentheses."""
+    said = []
+    monkeypatch.setattr(provisioning.ui, "info", said.append)
+    book = Playbook(steps=lambda stage, lab, node, facts: [], scripts=None)
+    provisioning.preview(lab, STAGES, book)
+    assert said[0] == ("plan: lab engine-lab has no VMs yet; `invoke up` would boot them, then make "
+                       "this so (from the lab file alone):")
+    provisioning.preview(lab, STAGES, Playbook(steps=book.steps, scripts=None, plan_note="eth1 is a guess"))
+    assert said[len(STAGES) + 1].endswith("(from the lab file alone; eth1 is a guess):")
