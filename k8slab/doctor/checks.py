@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from ..allocate.resources import HEADROOM_MIB   # shared with the placement over servers
 from ..providers import LIBVIRT_SOCKETS
 from .finding import FAIL, PASS, WARN, Finding
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-HEADROOM_MIB = 1024          # for the host itself, on top of the VMs' memory
 # Rough download sizes of the platforms' boxes (compressed .box files), for the warning only.
 BOX_SIZE_MIB = {"centos/7": 500, "debian/bookworm64": 400}
 CLOUD_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
