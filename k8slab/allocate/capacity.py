@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from ..doctor.checks import mem_available_mib
-
 PAGE_SIZE = 4096   # KSM counts pages; x86_64's size (read `getconf PAGESIZE` where it matters)
 
 
@@ -47,6 +45,13 @@ class Capacity:
     # where the disk figure comes from, for messages: the pool Vagrant writes into, or the
     # folder df measured when the server has no pool "default" yet (vagrant-libvirt makes it)
     disk_where: str = "pool default"
+
+
+def mem_available_mib(meminfo_text: str) -> Optional[int]:
+    """MemAvailable of /proc/meminfo in MiB: the kernel's estimate of what can be given to new
+    programs without swapping, page cache included (virsh freecell's MemFree leaves it out)."""
+    m = re.search(r"^MemAvailable:\s+(\d+)\s*kB", meminfo_text, re.M)
+    return int(m.group(1)) // 1024 if m else None
 
 
 def nodeinfo_cpus(text: Optional[str]) -> Optional[int]:

@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..allocate.resources import HEADROOM_MIB   # shared with the placement over servers
+# shared with the placement over servers, which reads the same figures of every server
+from ..allocate.capacity import mem_available_mib
+from ..allocate.resources import HEADROOM_MIB
 from ..providers import LIBVIRT_SOCKETS
 from .finding import FAIL, PASS, WARN, Finding
 
@@ -107,11 +109,6 @@ def check_virtualbox(vboxmanage_version: Optional[str]) -> Finding:
 
 
 # ---- memory, disk, CPUs ----
-
-def mem_available_mib(meminfo_text: str) -> Optional[int]:
-    m = re.search(r"^MemAvailable:\s+(\d+)\s*kB", meminfo_text, re.M)
-    return int(m.group(1)) // 1024 if m else None
-
 
 def check_memory(meminfo_text: Optional[str], vm_mib: int,
                  headroom_mib: int = HEADROOM_MIB) -> Finding:
