@@ -85,7 +85,8 @@ def place(lab: str, copies: int, cost: Resources, servers: Iterable[ServerRoom],
           kept: Optional[Mapping[int, str]] = None, wanted: Optional[Iterable[int]] = None,
           running: Iterable[int] = (), created: Iterable[int] = (),
           lab_file: str = "lab.yaml") -> Placement:
-    """Place the copies wanted (default 1..copies) of a class of copies copies.
+    """Place the copies wanted (default 1..copies; copies.select checks what a task asks) of a
+    class of copies copies.
 
     kept: copy index -> server name from the class state (class.json); entries past copies are
     not the class's any more and are left out. running: copies whose VMs run now (their memory
@@ -95,23 +96,25 @@ def place(lab: str, copies: int, cost: Resources, servers: Iterable[ServerRoom],
     """
     servers = list(servers)
     kept = {k: s for k, s in (kept or {}).items() if 1 <= k <= copies}
-    wanted = sorted(set(range(1, copies + 1) if wanted is None else wanted))
+    wanted = sorted(k for k in set(range(1, copies + 1) if wanted is None else wanted)
+                    if 1 <= k <= copies)
     _check_kept_servers(kept, servers, lab_file)
     running, created = set(running), set(created)
 
-    rooms = {}
+    # per server: its kept copies, what of their memory and disk is still to be taken from it
+    # (not running, not created), and so how many new copies it takes
+    mine, waiting_mem, waiting_disk, room = {}, {}, {}, {}
     for s in servers:
-        mine = sorted(k for k, name in kept.items() if name == s.name)
-        waiting_mem = cost.memory_mib * sum(k not in running for k in mine)
-        waiting_disk = cost.disk_bytes * sum(k not in created for k in mine)
-        rooms[s.name] = (mine, waiting_mem, waiting_disk, *_room(s, cost, len(mine), waiting_mem,
-                                                               waiting_disk))
+        mine[s.name] = sorted(k for k, name in kept.items() if name == s.name)
+        waiting_mem[s.name] = cost.memory_mib * sum(k not in running for k in mine[s.name])
+        waiting_disk[s.name] = cost.disk_bytes * sum(k not in created for k in mine[s.name])
+        room[s.name] = _room(s, cost, len(mine[s.name]), waiting_mem[s.name], waiting_disk[s.name])
 
     new = {s.name: [] for s in servers}
     unplaced = []
     for k in (k for k in wanted if k not in kept):
         for s in servers:
-            if len(new[s.name]) < rooms[s.name][3]:
+            if len(new[s.name]) < room[s.name][0]:
                 new[s.name].append(k)
                 break
         else:
@@ -119,16 +122,15 @@ def place(lab: str, copies: int, cost: Resources, servers: Iterable[ServerRoom],
 
     out = []
     for s in servers:
-        mine, waiting_mem, waiting_disk, room, limit, detail = rooms[s.name]
         c = s.capacity or Capacity(None, None, None)
         n = len(new[s.name])
         mem_after = (None if c.mem_available_mib is None
-                     else c.mem_available_mib - waiting_mem - n * cost.memory_mib)
+                     else c.mem_available_mib - waiting_mem[s.name] - n * cost.memory_mib)
         disk_after = (None if c.disk_available_bytes is None
-                      else c.disk_available_bytes - waiting_disk - n * cost.disk_bytes)
-        out.append(ServerPlacement(s.name, s.target, tuple(mine), tuple(new[s.name]),
+                      else c.disk_available_bytes - waiting_disk[s.name] - n * cost.disk_bytes)
+        out.append(ServerPlacement(s.name, s.target, tuple(mine[s.name]), tuple(new[s.name]),
                                    "" if s.capacity else (s.unreachable or "not reached"),
-                                   room, limit, detail, c.mem_available_mib, mem_after,
+                                   *room[s.name], c.mem_available_mib, mem_after,
                                    c.disk_available_bytes, disk_after, c.cpus))
     return Placement(lab, copies, cost, tuple(out), tuple(unplaced))
 
@@ -274,7 +276,7 @@ def _free_after(free, after, unit) -> str:
 
 def _refusal(p: Placement) -> str:
     kept = [f"{ranges(s.kept)} kept on {s.name}" for s in p.servers if s.kept]
-    kept_text = "; " + ", ".join(kept) if kept else ""
+    kept_text = ", ".join(kept) + "; " if kept else ""
     n = sum(len(s.new) for s in p.servers) + len(p.unplaced)
     c = p.cost
     holds = []
@@ -286,7 +288,7 @@ def _refusal(p: Placement) -> str:
         else:
             holds.append(f"{s.name} holds {s.room} more ({s.limit})")
     k = len(p.unplaced)
-    return (f"{p.copies} {_copies_word(range(p.copies))}{kept_text}; {n} new need {n} × "
+    return (f"{p.copies} {_copies_word(range(p.copies))}: {kept_text}{n} new need {n} × "
             f"({_gib_mib(c.memory_mib)} memory, {_gib(c.disk_bytes)} disk). "
             f"{', '.join(holds)}: {k} {'copy does' if k == 1 else 'copies do'} not fit "
             f"({ranges(p.unplaced)}). Add a server, lower copies, or lower defaults.memory; "

@@ -191,7 +191,7 @@ def test_a_class_that_does_not_fit_says_what_is_where_and_what_limits_each_serve
     assert not p.fits and p.unplaced == (11, 12)
     assert where(p)["lab2"] == ((), (7, 8, 9, 10))
     assert p.refusal == (
-        "12 copies; 1-6 kept on lab1; 6 new need 6 × (3.4 GiB memory, 9.0 GiB disk). lab1 holds 0 "
+        "12 copies: 1-6 kept on lab1; 6 new need 6 × (3.4 GiB memory, 9.0 GiB disk). lab1 holds 0 "
         "more (memory: 1.7 GiB left after reserve 1.0 GiB), lab2 holds 4 more (memory), lab3 is "
         "unreachable (ssh: connect to host lab3 port 22: No route to host): 2 copies do not fit "
         "(11-12). Add a server, lower copies, or lower defaults.memory; invoke doctor shows each "
@@ -205,7 +205,7 @@ def test_a_class_that_does_not_fit_says_what_is_where_and_what_limits_each_serve
 def test_one_copy_that_does_not_fit_anywhere():
     p = place("lab", 1, COST, [server("lab1", 0, max_copies=0)])
     assert p.refusal == (
-        "1 copy; 1 new need 1 × (3.4 GiB memory, 9.0 GiB disk). lab1 holds 0 more (max_copies: 0): "
+        "1 copy: 1 new need 1 × (3.4 GiB memory, 9.0 GiB disk). lab1 holds 0 more (max_copies: 0): "
         "1 copy does not fit (1). Add a server, lower copies, or lower defaults.memory; invoke "
         "doctor shows each server.")
 
