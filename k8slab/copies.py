@@ -5,32 +5,33 @@ works on a copy unchanged.
 - `copies: 1` (the default) is the lab itself: its names, its folder, its management_network.
 - `copies: N` makes labs `<name>-1` .. `<name>-N` (k8slab.allocate.names), each with a
   management /24 that k8slab.allocate picked free on this host. The picks are kept in the class
-  folder (`.lab/<name>/class.json`), so a copy never moves while its network exists; the class
-  folder also holds the class's status page (class.html).
+  folder (`.lab/<name>/class.json`, k8slab.classfile, beside each copy's server), so a copy
+  never moves while its network exists; the class folder also holds the class's status page
+  (class.html).
 - Every copy's private network is libvirt "veryisolated" and looked up by name
   (Vagrantfile.j2), so copies hold the same subnet and IPs without seeing each other.
 """
 from __future__ import annotations
 
-import json
 from ipaddress import IPv4Network
 
-from . import allocate
+from . import allocate, classfile
 from .doctor import probes
 from .doctor.networks import host_networks
 from .errors import LabError
 from .providers import resolve_provider
-from .workdir import class_folder, write_if_changed
+from .workdir import class_folder
 
-CLASS_FILE = "class.json"
+# class_folder: where the class's files are, as the class page (classview) asks it of this module
+__all__ = ["class_folder", "copy_lab", "expand", "select"]
 
 
 def _kept(lab) -> dict:
     """index -> management subnet from an earlier run (class.json); {} when there is none."""
     try:
-        data = json.loads((class_folder(lab) / CLASS_FILE).read_text())
+        data = classfile.read(lab)
         return {int(k): IPv4Network(v["management_network"]) for k, v in data["copies"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return {}   # none yet, or edited by hand: allocate afresh (kept subnets are only a wish)
 
 
@@ -58,10 +59,16 @@ def expand(lab) -> list:
     host = _host()
     host = allocate.Host(host.name, host.uri, host.networks, _own_bridges(lab))
     placed = allocate.allocate(lab, host=host, keep=_kept(lab))
-    write_if_changed(class_folder(lab) / CLASS_FILE, json.dumps({
-        "lab": lab.name,
-        "copies": {str(c.index): {"lab": c.names.lab, "management_network": str(c.management_subnet)}
-                   for c in placed.copies}}, indent=2, sort_keys=True) + "\n")
+
+    def change(data):   # what else the class state keeps (each copy's server) stays
+        old = data.get("copies") if isinstance(data.get("copies"), dict) else {}
+        data["lab"], data["copies"] = lab.name, {}
+        for c in placed.copies:
+            entry = old.get(str(c.index))
+            entry = dict(entry) if isinstance(entry, dict) else {}
+            entry.update(lab=c.names.lab, management_network=str(c.management_subnet))
+            data["copies"][str(c.index)] = entry
+    classfile.update(lab, change)
     return [copy_lab(lab, c) for c in placed.copies]
 
 

@@ -1,10 +1,16 @@
-"""What one copy of a lab costs its host: memory, CPUs, disk; summed over copies."""
+"""What one copy of a lab costs its host: memory, CPUs, disk; summed over copies. Also what a
+host keeps for itself, so doctor's checks and the placement over servers count the same."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+MIB = 1024 ** 2
 GIB = 1024 ** 3
 DISK_PER_VM = 3 * GIB   # a VM's disk image grows to about this during the tutorial
+HEADROOM_MIB = 1024     # for the host itself, on top of the VMs' memory
+# QEMU's own memory per VM beyond the guest's RAM (device model, TCG's translation buffer):
+# design-several-servers.md's estimate until the KSM bench measures it (section 7)
+VM_OVERHEAD_MIB = 150
 
 
 @dataclass(frozen=True)
@@ -27,3 +33,13 @@ def of_nodes(nodes, defaults=None) -> Resources:
     cpus = [n.cpus if n.cpus is not None else defaults.cpus for n in nodes]
     return Resources(len(nodes), sum(mem), sum(cpus), DISK_PER_VM * len(nodes),
                      max(cpus, default=0))
+
+
+def copy_cost(nodes, defaults, checkpoints=()) -> Resources:
+    """What placing one copy on a server takes from it (design-several-servers.md section 3):
+    the guests' memory plus QEMU's own per VM, and the disks plus the checkpoints, since an
+    internal snapshot with memory stores the guest RAM inside the copy's qcow2 files."""
+    base = of_nodes(nodes, defaults)
+    return Resources(base.vms, base.memory_mib + VM_OVERHEAD_MIB * base.vms, base.cpus,
+                     base.disk_bytes + len(checkpoints) * base.memory_mib * MIB,
+                     base.max_vm_cpus)

@@ -16,6 +16,8 @@ URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
 # a student's name names files and folders (their key, their handout) on every system
 STUDENT_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# a server's name is a column of status and a key of class.json: short, and safe in both
+SERVER_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 # an address or DNS name students type to reach the lab server
 ADDRESS_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                         r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -94,6 +96,33 @@ def _address(v: str) -> str:
     return v
 
 
+def _server_name(v: str) -> str:
+    if not SERVER_NAME_RE.match(v):
+        raise ValueError(f"{v!r} is not a valid server name: lowercase letters, digits and '-', "
+                         "starting with a letter, at most 20 characters (it names the server in "
+                         "status and in .lab/<name>/class.json)")
+    return v
+
+
+def _server_host(v: str) -> str:
+    """local, or what ssh reaches; a user or port written into it is the usual slip."""
+    if v == "local" or ADDRESS_RE.match(v):
+        return v
+    hint = ""
+    if "@" in v:
+        hint = "; the user goes under user:"
+    elif ":" in v:
+        hint = "; the port goes under port:"
+    raise ValueError(f"{v!r} is not a host name or IPv4 address; write local, or the name ssh "
+                     f"reaches (e.g. lab2.school.example){hint}")
+
+
+def _not_negative(v: int) -> int:
+    if v < 0:
+        raise ValueError(f"{v} must be 0 or more")
+    return v
+
+
 def _user(v: str) -> str:
     if not USER_RE.match(v):
         raise ValueError(f"{v!r} is not a user name of the lab server (lowercase letters, "
@@ -144,6 +173,9 @@ Word = Annotated[str, AfterValidator(_no_space)]
 StudentName = Annotated[str, AfterValidator(_student)]
 Address = Annotated[str, AfterValidator(_address)]
 UserName = Annotated[str, AfterValidator(_user)]
+ServerName = Annotated[str, AfterValidator(_server_name)]
+ServerHost = Annotated[str, AfterValidator(_server_host)]
+NotNegative = Annotated[int, AfterValidator(_not_negative)]
 
 
 def role(roles: tuple):

@@ -1,6 +1,6 @@
 """The checks across fields (unique names, addresses in the subnet, disjoint ranges, the
-nodes' roles, the platform's stages, and the tutorial's own: its model's cross_field_rules),
-run on whatever parts of the file are valid."""
+nodes' roles, the platform's stages, the servers, and the tutorial's own: its model's
+cross_field_rules), run on whatever parts of the file are valid."""
 from __future__ import annotations
 
 from ipaddress import IPv4Network
@@ -176,6 +176,8 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded, model) -> list:
         add(("gateway",), "needs the libvirt provider (VirtualBox reaches the VMs through ports "
             "forwarded on the server's own loopback); set provider: libvirt, or remove gateway")
 
+    _server_problems(lab, loaded, add)
+
     if lab.get("box_checksum") and not lab.get("box_url"):
         add(("box_checksum",), "checks the file box_url names, and there is no box_url: add "
             "box_url (the .box file or URL), or remove box_checksum")
@@ -186,3 +188,59 @@ def cross_field_problems(lab: dict, loaded: yamlpos.Loaded, model) -> list:
         add(("until",), f"platform {platform} cannot run stage {until!r} "
             f"(it provides: {', '.join(model.platform_stages(platform))})")
     return problems
+
+
+SSH_KEYS = ("user", "port", "key")   # what only a server reached over SSH has
+
+
+def _server_problems(lab: dict, loaded: yamlpos.Loaded, add) -> None:
+    """servers: (docs/design-several-servers.md, section 1). Left out, it is this host alone,
+    valid by construction, so only a list written in the file is looked at."""
+    raw = loaded.data.get("servers")
+    if not isinstance(raw, list):
+        return   # left out; or not a list, which pydantic reports
+    if not raw:
+        add(("servers",), "is empty; list at least one server, or leave servers out (this host only)")
+        return
+
+    def line(j, *key):
+        return loaded.line(("servers", j, *key))
+
+    names, targets = {}, {}   # a name / a server's address -> the first server index having it
+    for i, s in enumerate(lab.get("servers", [])):
+        if "name" in s:
+            if s["name"] in names:
+                j = names[s["name"]]
+                add(("servers", i, "name"), f"{s['name']} is also servers[{j}]'s name (line "
+                    f"{line(j, 'name')}); give each server its own (it names the server in "
+                    "status and in .lab/<name>/class.json)")
+            else:
+                names[s["name"]] = i
+        if "host" not in s:
+            continue
+        if s["host"] == "local":
+            written = raw[i] if isinstance(raw[i], dict) else {}
+            for k in (k for k in SSH_KEYS if k in written):
+                others = ", ".join(o for o in SSH_KEYS if o != k)
+                add(("servers", i, k), f"host local is reached without SSH; remove {k} (and {others})")
+            target, shown = "local", "local"
+        else:
+            # DNS names ignore case; a user left out (ssh's default) may be another than one written
+            target = (s["host"].lower(), s.get("port", 22), s.get("user"))
+            shown = f"{s['user'] + '@' if s.get('user') else ''}{s['host']}:{s.get('port', 22)}"
+        if target in targets:
+            j = targets[target]
+            add(("servers", i), f"{shown} is also servers[{j}] (line {line(j)}); list each server once")
+        else:
+            targets[target] = i
+
+    remote = any(s.get("host", "local") != "local" for s in lab.get("servers", []))
+    if remote and lab.get("provider") == "virtualbox":
+        add(("servers",), "needs the libvirt provider (a copy on another server is a libvirt "
+            "connection over SSH); set provider: libvirt")
+    gateway = loaded.data.get("gateway")
+    if len(raw) > 1 and isinstance(gateway, dict) and gateway.get("address") is not None:
+        # one gateway per server (design section 5): a single address would send every student
+        # to one server's gateway, which cannot reach the other servers' VMs
+        add(("gateway", "address"), "with several servers each has its own address for "
+            "students; set servers[k].gateway_address instead")

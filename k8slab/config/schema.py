@@ -1,5 +1,5 @@
 """lab.yaml's model, the engine's part: its keys (the lab's name, box, provider, networks, nodes,
-copies, checkpoints, students, gateway), their types and defaults, what is derived from them
+copies, checkpoints, students, gateway, servers), their types and defaults, what is derived from them
 (/etc/hosts lines, the stages to run), and the hooks a tutorial's subclass fills in: its stages
 and roles, its platforms' boxes (and their sizes) and stages, the networks it reserves, its rules
 across keys, the node, chapter and words a student's handout has. The tutorial's own keys
@@ -14,9 +14,10 @@ from typing import ClassVar, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from ..allocate.names import MAX_COPIES, Names, copy_names
+from ..allocate.resources import HEADROOM_MIB
 from ..errors import LabError
-from .fields import (Address, BoxUrl, Checksum, HostName, IPv4, LabName, Network, StudentName, UserName,
-                     Word)
+from .fields import (Address, BoxUrl, Checksum, HostName, IPv4, LabName, Network, NotNegative,
+                     ServerHost, ServerName, StudentName, UserName, Word)
 
 STRICT = ConfigDict(extra="forbid", strict=True, validate_default=False)
 
@@ -78,6 +79,40 @@ class HandoutWords:
     machines: str = "The machines, all yours:"   # above the table of the machines and their names
     # after `ssh <home node>`: where that leads and what works from there
     home: str = "and you are root there."
+
+
+class Server(BaseModel):
+    """A lab server the class's copies run on (docs/design-several-servers.md, section 1): this
+    host (host: local) or one reached over SSH, where a copy's VMs, networks and checkpoints
+    all live. What it can hold is measured, not written here (k8slab/allocate/capacity.py)."""
+    model_config = STRICT
+    name: ServerName
+    host: ServerHost            # local: this host, qemu:///system, no SSH
+    # SSH's own defaults when None (~/.ssh/config, the agent), so what works for `ssh HOST`
+    # works here; config/rules.py refuses them on host local, which is reached without SSH
+    user: Optional[UserName] = None
+    port: int = Field(default=22, ge=1, le=65535)
+    key: Optional[Word] = None  # relative to the lab file's folder
+    reserve_memory: NotNegative = HEADROOM_MIB   # MiB the server keeps for itself
+    # None: no cap; 0: the server keeps the copies it holds and takes no new one
+    max_copies: Optional[NotNegative] = None
+    # what students type to reach this server's gateway; None: host
+    gateway_address: Optional[Address] = None
+
+    @property
+    def remote(self) -> bool:
+        return self.host != "local"
+
+    @property
+    def target(self) -> str:
+        """How the server is reached, as messages and the placement table show it."""
+        if not self.remote:
+            return "this host"
+        return f"{self.user + '@' if self.user else ''}{self.host}:{self.port}"
+
+
+# a lab file without servers: one server, this host: exactly what a lab was before servers
+LOCAL_SERVERS = ({"name": "local", "host": "local"},)
 
 
 class Lab(BaseModel):
@@ -165,6 +200,8 @@ class Lab(BaseModel):
     # gateway that lets each of them reach their own copy from their own computer.
     students: list[Student] = Field(default_factory=list)
     gateway: Optional[Gateway] = None
+    # Where the class's copies run (k8slab/allocate/placement.py places each copy whole on one).
+    servers: list[Server] = Field(default_factory=lambda: [Server(**s) for s in LOCAL_SERVERS])
 
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
     _copy_index: int = PrivateAttr(default=1)          # set by copies.copy_lab
@@ -235,6 +272,12 @@ class Lab(BaseModel):
         if index <= len(self.students):
             return self.students[index - 1]
         return Student(name=f"student-{index}")
+
+    def server(self, name: str) -> Server:
+        for s in self.servers:
+            if s.name == name:
+                return s
+        raise LabError(f"no server named {name}; servers are {', '.join(s.name for s in self.servers)}")
 
     def with_role(self, role: str) -> list[Node]:
         return [n for n in self.nodes if n.has(role)]

@@ -6,12 +6,14 @@ import re
 from pathlib import Path
 from typing import Optional
 
+# shared with the placement over servers, which reads the same figures of every server
+from ..allocate.capacity import mem_available_mib
+from ..allocate.resources import HEADROOM_MIB
 from ..providers import LIBVIRT_SOCKETS
 from .finding import FAIL, PASS, WARN, Finding
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-HEADROOM_MIB = 1024          # for the host itself, on top of the VMs' memory
 CLOUD_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -105,11 +107,6 @@ def check_virtualbox(vboxmanage_version: Optional[str]) -> Finding:
 
 
 # ---- memory, disk, CPUs ----
-
-def mem_available_mib(meminfo_text: str) -> Optional[int]:
-    m = re.search(r"^MemAvailable:\s+(\d+)\s*kB", meminfo_text, re.M)
-    return int(m.group(1)) // 1024 if m else None
-
 
 def check_memory(meminfo_text: Optional[str], vm_mib: int,
                  headroom_mib: int = HEADROOM_MIB) -> Finding:

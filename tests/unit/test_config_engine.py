@@ -48,7 +48,7 @@ def test_the_subclass_words_its_messages_and_orders_its_keys(tmp_path):
     assert got == ["nodes (line 2): is empty; the lab needs a server",
                    "bogus (line 3): unknown key 'bogus'; known keys are name, overlay, platform, "
                    "box, box_url, box_checksum, provider, libvirt, defaults, private_network, "
-                   "until, nodes, copies, checkpoints, students, gateway"]
+                   "until, nodes, copies, checkpoints, students, gateway, servers"]
     got = problems(tmp_path, ENGINE_LAB.replace("[server]", "[srever]"))
     assert got == ["nodes[0].roles[0] (line 4): unknown role 'srever'; roles are server, worker; "
                    "did you mean 'server'?"]
@@ -63,4 +63,4 @@ def test_the_engines_own_lab_needs_no_tutorial(tmp_path):
         "nodes (line 1): is empty; the lab needs at least one node",
         "cluster (line 2): unknown key 'cluster'; known keys are name, platform, box, box_url, "
         "box_checksum, provider, libvirt, defaults, private_network, until, nodes, copies, "
-        "checkpoints, students, gateway"]
+        "checkpoints, students, gateway, servers"]
