@@ -206,6 +206,7 @@ class Lab(BaseModel):
     _path: Optional[Path] = PrivateAttr(default=None)  # set by load_lab; not a YAML key
     _copy_index: int = PrivateAttr(default=1)          # set by copies.copy_lab
     _names: Optional[Names] = PrivateAttr(default=None)  # a copy's, set by copies.copy_lab
+    _server: Optional[str] = PrivateAttr(default=None)   # where the class placed it (copies.expand)
 
     @classmethod
     def lab_keys(cls) -> list:
@@ -278,6 +279,30 @@ class Lab(BaseModel):
             if s.name == name:
                 return s
         raise LabError(f"no server named {name}; servers are {', '.join(s.name for s in self.servers)}")
+
+    @property
+    def on_server(self) -> Server:
+        """The server this lab (a copy) runs on: where the class placed it, else this host (the
+        server with host local), else the first listed."""
+        if self._server:
+            return self.server(self._server)
+        return next((s for s in self.servers if not s.remote), self.servers[0])
+
+    @property
+    def libvirt_uri(self) -> str:
+        """libvirt's connection to the VMs of this lab, as Vagrant and virsh are given it. A remote
+        server is reached over SSH: no_tty makes ssh never prompt (BatchMode), so its host key
+        must be known (~/.ssh/known_hosts), and vagrant-libvirt derives its `ssh -W` proxy to the
+        VMs from this URI (user, host, port, keyfile)."""
+        s = self.on_server
+        if not s.remote:
+            return "qemu:///system"
+        key = ""
+        if s.key:
+            folder = self.path.parent if self.path else Path.cwd()
+            key = f"&keyfile={(folder / Path(s.key).expanduser()).resolve()}"
+        return (f"qemu+ssh://{s.user + '@' if s.user else ''}{s.host}{':%d' % s.port if s.port != 22 else ''}"
+                f"/system?no_tty=1{key}")
 
     def with_role(self, role: str) -> list[Node]:
         return [n for n in self.nodes if n.has(role)]
