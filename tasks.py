@@ -99,10 +99,13 @@ def up(c, config="", until="", verify=True, copy="", pods=False):
 
     Renders the Vagrantfile, boots what is not running, provisions (checkpoints after the stages
     the lab file lists), then verifies. Several copies come up side by side."""
+    from k8slab import copies as class_copies
     from k8slab.commands import up as command
     from provision import TUTORIAL
-    lab, copies = load(config, copy)
-    _exit_for(command.up(lab, copies, TUTORIAL, until, verify, with_pods=pods))
+    lab = lab_file(config)
+    everyone = class_copies.expand(lab)
+    copies = class_copies.select(lab, everyone, copy)
+    _exit_for(command.up(lab, copies, TUTORIAL, until, verify, with_pods=pods, everyone=everyone))
 
 
 @lab_task(help={"until": "last stage to apply (default: the lab file's `until`)",

@@ -49,9 +49,10 @@ def _own_bridges(lab) -> tuple:
 
 
 def expand(lab) -> list:
-    """The copies of lab as labs, by index: [lab] itself for copies: 1."""
+    """The copies of lab as labs, by index: [lab] itself for copies: 1. Each is on the server
+    the class state places it on (commands/place.py places them at `up`)."""
     if lab.copies == 1:
-        return [lab]
+        return _on_servers(lab, [lab])
     if resolve_provider(lab) != "libvirt":
         raise LabError(f"{lab.path}: copies: {lab.copies} needs the libvirt provider (VirtualBox "
                        "host-only networks are found by subnet: copies would share one); set "
@@ -69,7 +70,14 @@ def expand(lab) -> list:
             entry.update(lab=c.names.lab, management_network=str(c.management_subnet))
             data["copies"][str(c.index)] = entry
     classfile.update(lab, change)
-    return [copy_lab(lab, c) for c in placed.copies]
+    return _on_servers(lab, [copy_lab(lab, c) for c in placed.copies])
+
+
+def _on_servers(lab, copies: list) -> list:
+    where = classfile.placement(lab) if len(lab.servers) > 1 or lab.servers[0].remote else {}
+    for c in copies:
+        c._server = where.get(c.copy_index)
+    return copies
 
 
 def copy_lab(lab, copy: allocate.Copy):

@@ -16,13 +16,14 @@ from ..providers import resolve_provider
 from ..remote import hosts_for
 from ..ssh import open_connections
 from ..vagrant import Vagrant
+from . import place
 from .provision import stages
 from .side_by_side import each, locked, with_gateway, worst
 
-# vagrant-libvirt uploads the box into the storage pool once, guarded by a lock inside one Vagrant
-# process only: a second copy's Vagrant that starts meanwhile finds the half-written volume and
-# builds its disks on it (seen here: a guest halted in the BIOS, nothing to boot). So the other
-# copies start once the first copy's Vagrant says its disks are made on the whole box.
+# vagrant-libvirt uploads the box into a server's storage pool once, guarded by a lock inside one
+# Vagrant process only: a second copy's Vagrant that starts meanwhile finds the half-written volume
+# and builds its disks on it (seen here: a guest halted in the BIOS, nothing to boot). So the other
+# copies on a server start once its first copy's Vagrant says its disks are made on the whole box.
 BOX_UPLOADED = ("Creating image (snapshot of base box volume)", "Starting domain")
 
 
@@ -35,10 +36,13 @@ def boot_slots(copies: list, cpus: int = 0) -> int:
 
 
 def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
-       with_pods: bool = False) -> Optional[runner.Verdict]:
+       with_pods: bool = False, everyone: Optional[list] = None) -> Optional[runner.Verdict]:
     """Boot and provision the copies (checkpoints after the stages the lab file lists), then
-    verify them; the class's Verdict (None without verify)."""
+    verify them; the class's Verdict (None without verify). everyone: all the class's copies
+    (default: copies), which placing the new ones on the lab's servers takes into account."""
     todo = stages(lab, until)  # a wrong --until is refused before anything runs
+    # where each new copy goes, shown and kept before anything runs (refused if they do not fit)
+    place.place(lab, copies, everyone or copies)
     running = {c.name: lifecycle.running_as_rendered(c) for c in copies}
     if all(running.values()):
         # nothing to boot: the host checks are about VMs still to start, `vagrant up` would
@@ -49,18 +53,24 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
         # all the copies together, and what the playbook's steps need of the host
         doctor.preflight(lab, resolve_provider(lab), copies, playbook)
 
-    box_in_pool = threading.Event()
+    first = {}   # server name -> the first copy on it, which uploads the box there
+    for c in copies:
+        first.setdefault(c.on_server.name, c)
+    box_in_pool = {name: threading.Event() for name in first}
     booting = threading.Semaphore(boot_slots(copies))
 
     def one(copy):
-        if copy is not copies[0]:
-            box_in_pool.wait()
+        uploaded = box_in_pool[copy.on_server.name]
+        if copy is not first[copy.on_server.name]:
+            uploaded.wait()
         try:
-            return booted(copy)
+            return booted(copy, uploaded)
         finally:
-            box_in_pool.set()   # whatever happened to the first copy, the others go on
+            uploaded.set()   # whatever happened to the first copy, the others go on
 
-    def booted(copy):
+    def booted(copy, uploaded):
+        # a copy on a server that does not answer fails with its name; the others go on
+        place.check_reachable(lab, copy)
         with locked(copy, "up"):
             # a class suspended for the night starts from its saved state, without Vagrant
             resumed = night.resume(copy) if not running[copy.name] else []
@@ -69,8 +79,8 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
             if not running[copy.name]:
                 with booting:
                     lifecycle.boot(copy, on_event=lambda _, message: (
-                        box_in_pool.set() if message.startswith(BOX_UPLOADED) else None))
-            box_in_pool.set()
+                        uploaded.set() if message.startswith(BOX_UPLOADED) else None))
+            uploaded.set()
             keep = (lambda stage, changed: checkpoints.keep(copy, stage, changed)) \
                 if copy.checkpoints else None
             # one connection per node for provisioning and verify alike
