@@ -75,7 +75,7 @@ def copy_view(lab, copy, index: int, vm_states: dict, column=None) -> CopyView:
                     _access(lab, copy, index), points, str(copy.libvirt.management_network),
                     f"{note['text']} at {time.strftime('%Y-%m-%d %H:%M', time.localtime(note['at']))}"
                     if note else "", student, installed,
-                    str(page.relative_to(class_folder(lab))) if page else "")
+                    str(page.relative_to(class_folder(lab))) if page else "", copy.on_server.name)
 
 
 def class_view(lab, copies, vm_states: list, column=None) -> ClassView:
@@ -86,7 +86,8 @@ def class_view(lab, copies, vm_states: list, column=None) -> ClassView:
     return ClassView(lab.name, str(lab.path), time.time(),
                      tuple(copy_view(lab, c, index[c.name], s, column) for c, s in zip(copies, vm_states)),
                      str(lab.private_network),
-                     gateway.describe(lab) if lab.gateway is not None else "", column)
+                     gateway.describe(lab) if lab.gateway is not None else "", column,
+                     tuple(s.name for s in lab.servers) if len(lab.servers) > 1 or lab.servers[0].remote else ())
 
 
 def as_json(view: ClassView) -> str:
@@ -121,16 +122,18 @@ def show(lab, copies, view: ClassView) -> ClassView:
                 f"verify: {_verify_text(cv.verify)}"
                 + (f"; checkpoints: {', '.join(p.stage for p in cv.checkpoints)}" if cv.checkpoints else "")
                 + (f"; {cv.note}" if cv.note else ""))
+    where = bool(view.servers)   # with several servers (or a remote one): where each copy runs
     if view.gateway:
         ui.table(f"class {lab.name}: {len(view.copies)} {'copy' if len(view.copies) == 1 else 'copies'}",
-                 ["copy", "student", "VMs", "stage", "verify", "key installed"],
-                 [(cv.lab, cv.student, _vms(cv), cv.stage, _verify_text(cv.verify),
-                   "yes" if cv.key_installed else "no") for cv in view.copies])
+                 ["copy"] + (["server"] if where else []) + ["student", "VMs", "stage", "verify", "key installed"],
+                 [(cv.lab, *((cv.server,) if where else ()), cv.student, _vms(cv), cv.stage,
+                   _verify_text(cv.verify), "yes" if cv.key_installed else "no") for cv in view.copies])
         ui.info(view.gateway)
-    elif len(view.copies) > 1:
-        ui.table(f"class {lab.name}: {len(view.copies)} copies", ["copy", "VMs", "stage", "verify", "ssh"],
-                 [(cv.lab, _vms(cv), cv.stage, _verify_text(cv.verify), cv.access[0][1])
-                  for cv in view.copies])
+    elif len(view.copies) > 1 or where:
+        ui.table(f"class {lab.name}: {len(view.copies)} {'copy' if len(view.copies) == 1 else 'copies'}",
+                 ["copy"] + (["server"] if where else []) + ["VMs", "stage", "verify", "ssh"],
+                 [(cv.lab, *((cv.server,) if where else ()), _vms(cv), cv.stage, _verify_text(cv.verify),
+                   cv.access[0][1]) for cv in view.copies])
     page = class_folder(lab) / PAGE
     if len(copies) == lab.copies:   # the page is the whole class: --copy K leaves it as it was
         from .html import write_html

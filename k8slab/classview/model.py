@@ -57,6 +57,7 @@ class CopyView:
     student: str = ""                # whose copy it is (the roster; with a gateway)
     key_installed: Optional[bool] = None   # the student's key on its VMs (None: no gateway)
     handout: str = ""                # the student's page, relative to the class page
+    server: str = ""                 # the lab server it runs on (its name in the lab file)
 
     @property
     def stage(self) -> str:
@@ -72,3 +73,4 @@ class ClassView:
     private_network: str = ""        # the lab file's subnet, shared by every copy (isolated)
     gateway: str = ""                # the students' gateway in one line ("" without one)
     node_column: Optional[NodeColumn] = None   # the tutorial's node column (its CheckSet's); None: none
+    servers: tuple = ()              # the lab servers' names when the class has several (or a remote one)
