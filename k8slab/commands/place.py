@@ -8,6 +8,7 @@ memory, disk and CPU checks are what tell whether they fit (as before there were
 """
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,8 @@ KSM_FILES = ("run", "pages_shared", "pages_sharing", "full_scans")
 # LC_ALL=C: virsh translates its labels.
 READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodeinfo; echo {MARK}; "
         f"LC_ALL=C virsh -c qemu:///system pool-info default --bytes 2>&1; echo {MARK}; "
-        + "; ".join(f"printf '{f}='; cat /sys/kernel/mm/ksm/{f} 2>/dev/null || echo" for f in KSM_FILES))
+        + "; ".join(f"printf '{f}='; cat /sys/kernel/mm/ksm/{f} 2>/dev/null || echo" for f in KSM_FILES)
+        + f"; echo {MARK}; nproc")
 
 
 def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
@@ -49,11 +51,15 @@ def read_server(lab, server):
     except FileNotFoundError as e:
         return f"{e.filename} is not installed"
     parts = r.stdout.split(MARK + "\n")
-    if r.returncode != 0 and len(parts) < 4:
+    if r.returncode != 0 and len(parts) < 5:
         return (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
-    meminfo, nodeinfo, pool, ksm = (parts + ["", "", "", ""])[:4]
+    meminfo, nodeinfo, pool, ksm, nproc = (parts + [""] * 5)[:5]
     files = dict(line.split("=", 1) for line in ksm.splitlines() if "=" in line)
-    return capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()})
+    read = capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()})
+    # libvirt's CPU count is the online CPUs: nproc's, when libvirtd does not answer (yet)
+    if read.cpus is None and nproc.strip().isdigit():
+        read = dataclasses.replace(read, cpus=int(nproc))
+    return read
 
 
 def needs_placing(lab) -> bool:
@@ -91,13 +97,14 @@ def place(lab, copies: list, everyone: list) -> None:
             c._server = p.server_of[c.copy_index]
 
 
-def unreachable(lab, copy) -> str:
-    """"" when the copy's server answers (or is this host), else the message its task fails with."""
+def unreachable(copy) -> str:
+    """"" when the copy's server answers (or is this host), else the message its task fails with
+    (a dead server would otherwise hold Vagrant and virsh for TCP's own timeout)."""
     server = copy.on_server
     if not server.remote:
         return ""
     try:
-        r = subprocess.run(ssh_argv(lab, server, "true"), capture_output=True, text=True,
+        r = subprocess.run(ssh_argv(copy, server, "true"), capture_output=True, text=True,
                            timeout=READ_TIMEOUT + 5, stdin=subprocess.DEVNULL)
         why = "" if r.returncode == 0 else (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
     except subprocess.TimeoutExpired:
@@ -105,8 +112,8 @@ def unreachable(lab, copy) -> str:
     return f"server {server.name} ({server.target}) is unreachable: {why}" if why else ""
 
 
-def check_reachable(lab, copy) -> None:
-    why = unreachable(lab, copy)
+def check_reachable(copy) -> None:
+    why = unreachable(copy)
     if why:
         raise LabError(why)
 

@@ -12,6 +12,7 @@ from ..checks.runner import Verdict
 from ..errors import LabError
 from ..gateway import service as gateway_service
 from ..lock import lab_lock
+from . import place
 
 
 @contextmanager
@@ -22,17 +23,22 @@ def locked(copy, task: str):
         yield path
 
 
-def each(copies: list, fn: Callable) -> list:
+def each(copies: list, fn: Callable, reach: bool = True) -> list:
     """fn(copy) for every copy, in order of the copies. One copy runs as a lab always has; several
     run side by side (a VM boot is mostly waiting), every line they print prefixed with the
-    copy's name, each to its end; then one error lists the copies that failed."""
+    copy's name, each to its end; then one error lists the copies that failed. With reach, a
+    copy whose server does not answer fails at once, naming the server and why."""
+    def checked(copy):
+        if reach:
+            place.check_reachable(copy)
+        return fn(copy)
     if len(copies) == 1:
-        return [fn(copies[0])]
+        return [checked(copies[0])]
 
     def run(copy):
         with ui.prefix(copy.name):
             try:
-                return fn(copy), None
+                return checked(copy), None
             except LabError as e:
                 ui.say(f"error: {e}", markup=False)
                 return None, e

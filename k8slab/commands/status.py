@@ -5,6 +5,7 @@ tables (CheckSet.node_column: what verify found on each node)."""
 from __future__ import annotations
 
 from .. import lifecycle
+from . import place
 from ..classview import build
 from ..classview.model import ClassView
 from .side_by_side import each
@@ -13,7 +14,15 @@ from .side_by_side import each
 def gather(lab, copies, column=None) -> ClassView:
     """The copies' ClassView, their VMs asked side by side (no lock: status changes nothing);
     column: the tutorial's checks.check.NodeColumn, or None."""
-    return build.class_view(lab, copies, each(copies, lifecycle.vm_states), column)
+    return build.class_view(lab, copies, each(copies, _states, reach=False), column)
+
+
+def _states(copy) -> dict:
+    """The copy's VMs' states; on a server that does not answer, each is "unreachable: why"."""
+    why = place.unreachable(copy)
+    if why:
+        return {n.name: why.split(" is ", 1)[-1] for n in copy.nodes}
+    return lifecycle.vm_states(copy)
 
 
 def status(lab, copies, playbook=None, as_json: bool = False) -> ClassView:

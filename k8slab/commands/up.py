@@ -70,7 +70,7 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
 
     def booted(copy, uploaded):
         # a copy on a server that does not answer fails with its name; the others go on
-        place.check_reachable(lab, copy)
+        place.check_reachable(copy)
         with locked(copy, "up"):
             # a class suspended for the night starts from its saved state, without Vagrant
             resumed = night.resume(copy) if not running[copy.name] else []
@@ -104,4 +104,4 @@ def up(lab, copies: list, playbook, until: str = "", verify: bool = True,
             finally:
                 for c in conns.values():
                     c.close()
-    return worst(with_gateway(lab, lambda: each(copies, one)))
+    return worst(with_gateway(lab, lambda: each(copies, one, reach=False)))   # booted() asks

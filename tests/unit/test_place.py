@@ -49,10 +49,10 @@ def test_a_server_that_does_not_answer_is_named_with_the_reason(tmp_path):
     assert "Connection refused" in place.read_server(lab, lab.server("lab2"))
     copy = lab.model_copy()
     copy._server = "lab2"
-    why = place.unreachable(lab, copy)
+    why = place.unreachable(copy)
     assert why.startswith(f"server lab2 (127.0.0.1:{port}) is unreachable: ") and "Connection refused" in why
     copy._server = "here"
-    assert place.unreachable(lab, copy) == ""
+    assert place.unreachable(copy) == ""
 
 
 def copies_of(lab):
