@@ -51,7 +51,7 @@ def lab(lab_with):
 def engine_lab(tmp_path):
     """A lab of the engine's own (engine_lab.py: its stages base and etcd, the tutorial lab's
     node names, nothing of provision/), for the engine's tests."""
-    from tests.unit.engine_lab import ENGINE_LAB, load_engine_lab
+    from tests.unit.engine.engine_lab import ENGINE_LAB, load_engine_lab
     path = tmp_path / "lab.yaml"
     path.write_text(ENGINE_LAB)
     return load_engine_lab(path)
