@@ -26,12 +26,12 @@ QUIET = Host(networks=networks("host"))   # this machine: lo and eth0 only
 
 
 def lab_ranges(lab):
-    return [lab.private_network, lab.cluster.service_range, lab.cluster.flannel_network]
+    return [lab.private_network, *(net for _, net in lab.reserved_networks())]
 
 
 # ---- names ----
 
-LONG = "a" * 40                                   # the longest lab name lab.yaml accepts
+LONG = "a" * 40                                   # the longest lab name a lab file accepts
 NAMES = ["k8s-lab", "k", LONG, "classroom-lab-a", "classroom-lab-b", "abcd-efgh-ijk", "lab-1",
          "lab-11"]
 
@@ -53,7 +53,7 @@ def test_a_single_copy_keeps_the_labs_own_names(lab):
     assert c.names.lab == lab.name and c.names.folder == f".lab/{lab.name}"
     assert lab.workdir == lab.path.parent / c.names.folder
     assert c.names == lab.names                    # what its folder and Vagrantfile use
-    assert (c.names.private_network, c.names.management_network) == ("k8s-lab-private", "k8s-lab-mgmt")
+    assert (c.names.private_network, c.names.management_network) == ("engine-lab-private", "engine-lab-mgmt")
     assert c.names.domain_prefix == f"{lab.name}-"  # lv.default_prefix in the Vagrantfile
     assert c.management_subnet == lab.libvirt.management_network  # free here: unchanged
 
@@ -100,7 +100,7 @@ def test_a_management_network_wider_than_a_24_is_not_handed_out_twice(lab_with):
 
 def test_lab_ranges_and_node_ips_are_avoided(lab_with):
     lab = lab_with(("192.168.121.0/24", "192.168.200.0/24"),
-                   ("10.254.0.0/16", "192.168.201.0/24"), ("10.255.0.0/16", "192.168.204.0/22"),
+                   ("10.99.0.0/16", "192.168.201.0/24"), ("10.98.0.0/16", "192.168.204.0/22"),
                    ("192.168.0.", "192.168.203."))
     alloc = allocate(lab, 8, QUIET)
     assert_free_and_disjoint(lab, alloc, QUIET)
@@ -153,8 +153,8 @@ def test_copies_split_over_several_servers_keep_their_names(lab):
 # ---- resources ----
 
 def test_resources_per_copy_and_total(lab_with):
-    lab = lab_with(("    ip: 192.168.0.17\n    roles: [node]\n",
-                    "    ip: 192.168.0.17\n    roles: [node]\n    memory: 2048\n    cpus: 2\n"))
+    lab = lab_with(("    ip: 192.168.0.17\n    roles: [worker]\n",
+                    "    ip: 192.168.0.17\n    roles: [worker]\n    memory: 2048\n    cpus: 2\n"))
     alloc = allocate(lab, 4, QUIET)
     per = alloc.copies[0].resources
     assert (per.vms, per.memory_mib, per.cpus, per.max_vm_cpus) == (3, 1024 + 1024 + 2048, 4, 2)
@@ -186,7 +186,7 @@ def test_no_free_subnet_says_how_many_fit(lab):
     with pytest.raises(AllocationError) as e:
         allocate(lab, 20, full)
     msg = str(e.value)
-    assert "20 copies of lab k8s-lab need 20 free /24" in msg and "only 16 are free" in msg
+    assert "20 copies of lab engine-lab need 20 free /24" in msg and "only 16 are free" in msg
     assert "set copies to at most 16" in msg
     assert len(allocate(lab, 16, full).copies) == 16    # the advice holds
     kept = {3: IPv4Network("192.168.250.0/24")}          # a kept subnet is one of the free
@@ -197,7 +197,7 @@ def test_no_free_subnet_says_how_many_fit(lab):
         allocate(lab, 1, none)
 
 
-# ---- lab.yaml's copies ----
+# ---- the lab file's copies ----
 
 def test_copies_key_default_and_value(lab, lab_with):
     assert lab.copies == 1
@@ -206,10 +206,10 @@ def test_copies_key_default_and_value(lab, lab_with):
 
 
 @pytest.mark.parametrize("value, message", [
-    ("0", "copies (line 40): must be at least 1 (got 0)"),
-    (str(MAX_COPIES + 1), f"copies (line 40): must be at most {MAX_COPIES} (got {MAX_COPIES + 1})"),
-    ("'3'", "copies (line 40): expected a whole number, got '3' (a string)"),
-    ("yes", "copies (line 40): expected a whole number, got true (a boolean)"),
+    ("0", "copies (line 29): must be at least 1 (got 0)"),
+    (str(MAX_COPIES + 1), f"copies (line 29): must be at most {MAX_COPIES} (got {MAX_COPIES + 1})"),
+    ("'3'", "copies (line 29): expected a whole number, got '3' (a string)"),
+    ("yes", "copies (line 29): expected a whole number, got true (a boolean)"),
 ])
 def test_copies_key_errors(lab_with, value, message):
     with pytest.raises(ConfigError) as e:

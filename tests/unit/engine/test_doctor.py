@@ -30,7 +30,7 @@ def captured(name: str) -> str:
 
 
 def moved_lab(lab_with, third_octet: int):
-    """The shipped lab with private_network and the node IPs moved to 192.168.<n>.0/24."""
+    """The engine's lab with private_network and the node IPs moved to 192.168.<n>.0/24."""
     return lab_with(("192.168.0.", f"192.168.{third_octet}."))
 
 
@@ -189,14 +189,14 @@ def test_host_networks_from_the_captured_host_json():
             assert (r["dev"], IPv4Network(r["dst"], strict=False)) in nets
 
 
-def test_shipped_lab_on_this_captured_host_is_free(lab):
+def test_the_lab_on_this_captured_host_is_free(lab):
     nets = host_networks(captured("ip-j-addr-host.json"), captured("ip-j-route-host.json"))
     fs = check_subnet_clash({"private_network": lab.private_network,
                              "libvirt.management_network": lab.libvirt.management_network}, nets)
     assert [f.status for f in fs] == [PASS, PASS]
 
 
-def test_shipped_lab_clashes_with_a_home_lan_on_wlan0(lab):
+def test_the_lab_clashes_with_a_home_lan_on_wlan0(lab):
     # ip-j-*-lan-crafted.json are CRAFTED: this host's capture plus a Wi-Fi interface wlan0 on
     # 192.168.0.0/24 (address, kernel route, DHCP default route, a static route to 192.168.1.0/24)
     nets = host_networks(captured("ip-j-addr-lan-crafted.json"),
@@ -239,8 +239,7 @@ def test_two_fixes_on_a_busy_host_name_different_free_subnets(lab):
     # 192.168.0.0/24 and another Vagrant project's virbr1 vagrant-libvirt's 192.168.121.0/24;
     # both fixes used to suggest the first free /24, the same one
     nets = host_networks(captured("ip-j-addr-busy.json"), captured("ip-j-route-busy.json"))
-    avoid = [lab.cluster.service_range, lab.cluster.flannel_network,
-             lab.libvirt.management_network]
+    avoid = [*(net for _, net in lab.reserved_networks()), lab.libvirt.management_network]
     fs = check_subnet_clash({"private_network": lab.private_network,
                              "libvirt.management_network": lab.libvirt.management_network},
                             nets, avoid=avoid, node_ips=[n.ip for n in lab.nodes])
@@ -336,11 +335,11 @@ def test_disk_real_statvfs(tmp_path):
 
 
 def test_cpus(lab, lab_with):
-    # the shipped lab: three VMs of defaults.cpus 1
+    # the engine's lab: three VMs of defaults.cpus 1
     assert check_cpus(4, lab.nodes) == Finding("cpus", PASS, "3 vCPUs on 4 host CPU(s)")
     f = check_cpus(2, lab.nodes)
     assert f.status == WARN and "3 vCPUs on 2 host CPU(s)" in f.detail
-    big = lab_with(("aliases: [k8s-etcd]", "aliases: [k8s-etcd]\n    cpus: 4"))
+    big = lab_with(("roles: [server]", "roles: [server]\n    cpus: 4"))
     f = check_cpus(2, big.nodes)
     assert f.status == FAIL and "k8s-master (4)" in f.detail
     assert f.fix == "set cpus to at most 2 for k8s-master in lab.yaml (nodes[].cpus or defaults.cpus)"
@@ -394,7 +393,8 @@ TWO_BOXES = captured("vagrant-box-list-machine-readable.txt") + """\
 """
 
 
-def test_two_boxes_listed_each_for_its_own_provider(lab):
+def test_two_boxes_listed_each_for_its_own_provider(lab_with):
+    lab = lab_with(("box: null", "box: centos/7"))
     boxes = parse_box_list(TWO_BOXES)
     assert boxes == [("k8slabt/debian12-610cb113b34e", "libvirt", "0"),
                      ("centos/7", "virtualbox", "2004.01")]
@@ -475,7 +475,7 @@ def test_preflight_raises_on_a_failure(lab, monkeypatch):
 
 
 def test_doctor_counts_every_copy_of_a_class(lab_with):
-    # three copies of the tutorial's three 1024 MiB VMs: memory and disk for nine VMs, and one
+    # three copies of the engine lab's three 1024 MiB VMs: memory and disk for nine VMs, and one
     # subnet check per copy's own management network (the private subnet is shared by design)
     from k8slab import copies
     klass = lab_with(("copies: 1", "copies: 3"), ("provider: auto", "provider: libvirt"))

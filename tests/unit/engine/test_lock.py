@@ -19,9 +19,9 @@ REPO = Path(__file__).resolve().parents[3]
 
 HOLDER = textwrap.dedent("""\
     import sys, time
-    from provision.lab import load_lab
     from k8slab.lock import lab_lock
-    with lab_lock(load_lab(sys.argv[1]), sys.argv[2]):
+    from tests.unit.engine.engine_lab import load_engine_lab
+    with lab_lock(load_engine_lab(sys.argv[1]), sys.argv[2]):
         print("locked", flush=True)
         time.sleep(120)
 """)
