@@ -1,25 +1,28 @@
-"""verify's reports (verify.json, JUnit verify.xml), which groups run, and the Checker's bookkeeping.
+"""verify's reports (verify.json, JUnit verify.xml) and the Checker's bookkeeping.
 
 The Checker is driven with a stand-in host whose `run` returns canned Results; the real hosts
-are nodes reached over SSH, tested for real in tests/vm.
+are nodes reached over SSH, tested for real in tests/vm. The judges are the test's own, pure as
+a tutorial's are, on the engine's facts (the tutorial's judges, on captured outputs:
+tests/unit/tutorial/test_judges.py); which of the tutorial's groups verify runs:
+tests/unit/tutorial/test_verify_groups.py.
 """
 from __future__ import annotations
 
 import json
+import re
+from ipaddress import IPv4Interface
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from junitparser import Failure, JUnitXml
 
-from provision.checks import CHECKS
 from k8slab import state
-from provision.checks import base, etcd, kube, network, printed
 from k8slab.checks import runner
 from k8slab.checks.check import NodeColumn
 from k8slab.checks.report import CheckResult, Report, write_reports
 from k8slab.classview.build import copy_view
-from k8slab.errors import CommandError, LabError
+from k8slab.errors import CommandError
 from k8slab.facts import http
 from k8slab.facts.addresses import ADDRESSES
 from k8slab.facts.units import UNITS
@@ -29,6 +32,53 @@ FLANNELD = UNITS("flanneld")
 
 ROOT = Path(__file__).resolve().parents[3]
 
+
+# --- judges of the test's own: (ok, detail, hint) or (ok, detail, hint, data), nothing else ---
+
+def judge_active(states, unit, hint):
+    """A unit's state (UNITS' value) is active."""
+    state = states[unit].active
+    return state == "active", f"{unit} {state}", hint
+
+
+def judge_bridge(docker_file, addresses):
+    """The address docker's options (a `--bip=` in the file) want on docker0, against the ones
+    ADDRESSES' value lists for it."""
+    want = IPv4Interface(re.search(r"--bip=([0-9./]+)", docker_file.stdout).group(1))
+    has = addresses.get("docker0", [])
+    if want not in has:
+        return False, f"docker0 has {', '.join(map(str, has)) or 'no address'}, the lease wants {want}", \
+            "docker started before the lease was written: restart docker"
+    return True, f"docker0 {want}", ""
+
+
+def judge_workers_ready(result, lab):
+    """A `NAME STATUS ...` table (kubectl get nodes'): every worker of the lab listed Ready."""
+    status = dict(f.split()[:2] for f in result.stdout.splitlines()[1:] if f.strip())
+    workers = [n.name for n in lab.with_role("worker")]
+    down = [f"{n} {status.get(n, 'not registered')}" for n in workers if status.get(n) != "Ready"]
+    if down:
+        return False, "; ".join(down), "NotReady: is kubelet active on that node?"
+    return True, f"{', '.join(workers)} Ready", ""
+
+
+def judge_answers(answer, lab, node):
+    """An HTTP answer (http.parse's) from the lab's first node."""
+    return answer.status == 200, f"HTTP {answer.status} from {lab.nodes[0].name}", f"from {node}: is it up?"
+
+
+def judge_lease(result):
+    """A subnet.env's lease; passed, it is the check's data too (the class page shows it)."""
+    env = dict(f.split("=", 1) for f in result.stdout.splitlines() if "=" in f)
+    if not result.ok or "FLANNEL_SUBNET" not in env:
+        return False, "no lease", "is flanneld active?", {}
+    data = {"lease": env["FLANNEL_SUBNET"], "mtu": int(env["FLANNEL_MTU"]),
+            "ipmasq": env.get("FLANNEL_IPMASQ") == "true"}
+    return True, f"lease {data['lease']}, MTU {data['mtu']}", "", data
+
+
+# the nodes' column `invoke status` shows of these checks (as the tutorial's: the flannel subnet)
+LEASES = NodeColumn("flannel subnet", "flannel lease", "lease")
 
 
 # --- write_reports ---------------------------------------------------------------------------
@@ -111,43 +161,6 @@ def test_markup_and_xml_special_characters_survive(lab):
     assert failure.text.endswith('{"a": "<&>"}')
 
 
-# --- groups_for --------------------------------------------------------------------------------
-
-def names(groups):
-    return [g for g, _ in groups]
-
-
-def test_groups_for_base_and_etcd_runs_base_and_etcd():
-    assert runner.groups_for(CHECKS.groups, ["base", "etcd"]) == [("base", base.checks), ("etcd", etcd.checks)]
-
-
-def test_groups_for_every_stage_runs_all_in_order():
-    groups = runner.groups_for(CHECKS.groups, ["base", "etcd", "master", "network", "nodes", "start"])
-    assert groups == [("base", base.checks), ("etcd", etcd.checks), ("master", kube.master_checks),
-                      ("network", network.checks), ("nodes", kube.node_checks),
-                      ("commands", printed.checks)]
-
-
-def test_groups_for_waits_for_start():
-    assert names(runner.groups_for(CHECKS.groups, ["base", "etcd", "master", "network", "nodes"])) == ["base", "etcd"]
-    assert runner.groups_for(CHECKS.groups, []) == []
-
-
-def test_groups_for_stage_picks_others_even_when_not_applied():
-    assert names(runner.groups_for(CHECKS.groups, ["base", "etcd"], ["network"])) == ["network"]
-    assert names(runner.groups_for(CHECKS.groups, ["base"], ["nodes", "etcd"])) == ["etcd", "nodes"]
-
-
-def test_groups_for_unknown_stage():
-    with pytest.raises(LabError, match=r"verify: flannel is not a stage; choose from "
-                                       r"base, etcd, master, start, network, nodes, commands"):
-        runner.groups_for(CHECKS.groups, ["base", "etcd"], ["flannel", "etcd", "start"])
-
-
-def test_stage_start_checks_what_it_starts():
-    assert names(runner.groups_for(CHECKS.groups, ["base"], ["start"])) == ["master", "network", "nodes", "commands"]
-
-
 # --- Checker -----------------------------------------------------------------------------------
 
 class CannedHost:
@@ -198,7 +211,7 @@ def test_a_pass_carries_neither_evidence_nor_hint(lab, clock):
     host = CannedHost((0, "Id=flanneld.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n", ""))
     c = checker(lab, host)
     r = c.run("network", "flanneld active", "k8s-node1", FLANNELD,
-              lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+              lambda r: judge_active(r, "flanneld", "the hint"))
     assert (r.passed, r.detail, r.evidence, r.hint) == (True, "flanneld active", "", "")
     assert host.step == "verify/flanneld active" and c.report.results == [r]
 
@@ -207,7 +220,7 @@ def test_a_failure_carries_evidence_and_hint(lab, clock):
     host = CannedHost((0, "Id=flanneld.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n", ""))
     c = checker(lab, host)
     r = c.run("network", "flanneld active", "k8s-node1", FLANNELD,
-              lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+              lambda r: judge_active(r, "flanneld", "the hint"))
     assert (r.passed, r.detail, r.hint) == (False, "flanneld inactive", "the hint")
     assert r.evidence == "$ systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState flanneld\nId=flanneld.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n(exit 0)"
     assert c.report.failed == [r]
@@ -217,7 +230,7 @@ def test_several_commands_feed_one_judge_and_all_are_evidence(lab, clock):
     host = CannedHost((0, 'DOCKER_OPT_BIP="--bip=10.255.3.1/24"\n', ""),
                       (0, "5: docker0    inet 172.17.0.1/16 scope global docker0\n", ""))
     r = checker(lab, host).run("network", "docker0 on the lease", "k8s-node1",
-                               ["cat /run/flannel/docker", ADDRESSES()], network.judge_docker0)
+                               ["cat /run/flannel/docker", ADDRESSES()], judge_bridge)
     assert not r.passed and r.detail == "docker0 has 172.17.0.1/16, the lease wants 10.255.3.1/24"
     assert host.commands == ["cat /run/flannel/docker", "ip -o -4 addr show"]
     assert r.evidence.split("\n(exit 0)\n")[0].startswith("$ cat /run/flannel/docker\nDOCKER_OPT_BIP")
@@ -227,7 +240,7 @@ def test_several_commands_feed_one_judge_and_all_are_evidence(lab, clock):
 def test_a_judge_raising_value_error_is_an_unexpected_output_failure(lab, clock):
     host = CannedHost((1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"))
     r = checker(lab, host).run("network", "flanneld active", "k8s-node1", FLANNELD,
-                               lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+                               lambda r: judge_active(r, "flanneld", "the hint"))
     assert not r.passed
     assert r.detail.startswith("unexpected output: systemctl show flanneld: expected the states of 1 unit(s)")
     assert r.hint == ""
@@ -250,7 +263,7 @@ def test_polling_retries_until_the_judge_passes_and_records_the_time(lab, clock)
                       (0, "never asked", ""))
     c = checker(lab, host)
     r = c.run("nodes", "kubectl get nodes", "k8s-node1", "kubectl get nodes",
-              lambda r: kube.judge_nodes_ready(r, lab), timeout=180, interval=3)
+              lambda r: judge_workers_ready(r, lab), timeout=180, interval=3)
     assert r.passed and r.detail == "k8s-node1, k8s-node2 Ready"
     assert len(host.commands) == 3 and clock.sleeps == [3, 3]
     assert r.seconds == pytest.approx(6.0)
@@ -261,7 +274,7 @@ def test_polling_gives_up_at_the_timeout_with_the_last_evidence(lab, clock):
     nodes = "NAME        STATUS    AGE\nk8s-node1   Ready     1m\nk8s-node2   NotReady  1s\n"
     host = CannedHost(*[(0, nodes, "")] * 10)
     r = checker(lab, host).run("nodes", "kubectl get nodes", "k8s-node1", "kubectl get nodes",
-                               lambda r: kube.judge_nodes_ready(r, lab), timeout=10, interval=3)
+                               lambda r: judge_workers_ready(r, lab), timeout=10, interval=3)
     assert not r.passed and r.detail == "k8s-node2 NotReady"
     # tries at 0, 3, 6, 9 s; after the one at 9 s another sleep would end past the 10 s timeout
     assert len(host.commands) == 4 and clock.sleeps == [3, 3, 3] and r.seconds == pytest.approx(9.0)
@@ -271,7 +284,7 @@ def test_polling_gives_up_at_the_timeout_with_the_last_evidence(lab, clock):
 def test_without_timeout_a_check_runs_once(lab, clock):
     host = CannedHost((1, "", "refused"), (0, "ok", ""))
     r = checker(lab, host).run("etcd", "etcd reachable", "k8s-node1", "x",
-                               lambda r: etcd.judge_reachable(http.parse(r), lab, "k8s-node1"))
+                               lambda r: judge_answers(http.parse(r), lab, "k8s-node1"))
     assert not r.passed and host.commands == ["x"] and clock.sleeps == []
 
 
@@ -281,16 +294,16 @@ def test_a_judges_data_reaches_verify_json_and_invoke_status(lab, clock):
     subnet_env = (ROOT / "tests" / "captured" / "tutorial-flannel-subnet.env").read_text()
     c = checker(lab, CannedHost((0, subnet_env, ""), (0, "Id=flanneld.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n", "")))
     lease = c.run("network", "flannel lease", "k8s-node1", "cat /run/flannel/subnet.env",
-                  lambda r: network.judge_lease(r, lab, "k8s-node1"))
+                  judge_lease)
     plain = c.run("network", "flanneld active", "k8s-node1", FLANNELD,
-                  lambda r: network.judge_active(r, ["flanneld"], "the hint"))
+                  lambda r: judge_active(r, "flanneld", "the hint"))
     found = {"lease": "10.255.21.1/24", "mtu": 1472, "ipmasq": False}
     assert lease.data == found and plain.data == {}
     json_path, _ = write_reports(lab, c.report)
     assert [r["data"] for r in json.loads(json_path.read_text())["results"]] == [found, {}]
     state.record_verify(lab, 1, 1, 1000.0)
     assert leases_shown(lab) == {"k8s-master": None, "k8s-node1": "10.255.21.1/24", "k8s-node2": None}
-    # status names no check: the column shows what its NodeColumn names (the tutorial's: above)
+    # status names no check: the column shows what its NodeColumn names (LEASES: above)
     assert leases_shown(lab, NodeColumn("MTU", "flannel lease", "mtu"))["k8s-node1"] == 1472
     assert leases_shown(lab, NodeColumn("state", "flanneld active", "lease"))["k8s-node1"] is None
     assert leases_shown(lab, None)["k8s-node1"] is None
@@ -310,7 +323,7 @@ def test_a_verify_json_from_before_data_shows_no_lease(lab, clock):
     assert set(leases_shown(lab).values()) == {None}
 
 
-def leases_shown(lab, column=CHECKS.node_column) -> dict:
+def leases_shown(lab, column=LEASES) -> dict:
     view = copy_view(lab, lab, 1, {}, column)
     return {n.name: n.column for n in view.nodes}
 
