@@ -4,7 +4,8 @@ The exit-code tests run `invoke verify` as a user does, with one thing replaced:
 executable, by a script that answers `vagrant status --machine-readable` with real vagrant-libvirt
 output (tests/captured/vagrant-status-libvirt-*.txt, see its README), logs every call and refuses
 any other. python-vagrant, k8slab's Vagrant and lifecycle layers and the runner are the real ones.
-Checks that do run are driven in-process with stand-in SSH connections.
+Checks that do run are driven in-process with stand-in SSH connections. The verdict's codes and
+the reasons for checking nothing, with the engine's lab: tests/unit/engine/test_verify_exit_codes.py.
 """
 from __future__ import annotations
 
@@ -71,10 +72,6 @@ def apply(lab_dir, *stages):
     lab = load_lab(lab_dir / "lab.yaml")
     for s in stages:
         state.mark_applied(lab, s)
-
-
-def test_the_exit_codes_are_distinct():
-    assert (Verdict.PASSED, Verdict.FAILED, Verdict.NOTHING_CHECKED) == (0, 1, 3)
 
 
 def test_a_lab_never_brought_up_has_no_vms(lab_dir):
@@ -171,13 +168,3 @@ def test_base_checks_all_pass_is_exit_0(lab, monkeypatch):
 
 def test_a_failing_check_is_exit_1(lab, monkeypatch):
     assert verify_base(lab, "getent-ahostsv4-lab-names-vagrant.txt", monkeypatch) is Verdict.FAILED
-
-
-def test_nothing_to_check_reasons_in_order(lab):
-    running = {n.name: "running" for n in lab.nodes}
-    groups = runner.groups_for(CHECKS.groups, ["base"])
-    assert runner.nothing_to_check(lab, {}, groups) == "no VMs exist (run `invoke up`)"
-    assert runner.nothing_to_check(lab, {**running, "k8s-node1": "saved"}, []).startswith(
-        "VMs not running: k8s-node1 saved")
-    assert runner.nothing_to_check(lab, running, []).startswith("no stage applied yet")
-    assert runner.nothing_to_check(lab, running, groups) == ""
