@@ -1,6 +1,8 @@
 """The student gateway for real, in seconds: k8s-lab's own sshd (Debian's openssh-server) in a
-network namespace of this test, started by the real `invoke gateway`, and OpenSSH's ssh client
-as the students' laptops use it, each student's bundle unpacked by the handout's own steps.
+network namespace of this test, started by the engine's gateway command (k8slab/commands/
+gateway.py, for the engine's lab: FRONT_END below does what tasks.py's `gateway` and `students`
+tasks do for the tutorial's), and OpenSSH's ssh client as the students' laptops use it, each
+student's bundle unpacked by the handout's own steps.
 
 What stands in, and why: the copies' VMs. Their addresses (what `up` records in each copy's
 access.json after installing the keys) are written by the test, and the "VMs" are TCP
@@ -49,15 +51,40 @@ threading.Event().wait()
 """
 
 
+# `invoke gateway [--stop]` and `invoke students --revoke|--reissue NAME` as tasks.py runs them
+# (a LabError is a message and exit code 1), with the engine's lab model instead of the tutorial's.
+FRONT_END = """
+import sys
+from k8slab.commands import gateway as command
+from k8slab.errors import LabError
+from tests.unit.engine.engine_lab import load_engine_lab
+task, lab_file, *args = sys.argv[1:]
+try:
+    lab = load_engine_lab(lab_file)
+    command.require(lab)
+    if task == "gateway" and args == ["--stop"]:
+        command.stop(lab)
+    elif task == "gateway":
+        command.gateway(lab)
+    else:
+        option, name = args
+        command.students(lab, name, revoke=option == "--revoke")
+except LabError as e:
+    sys.exit(f"error: {e}")
+"""
+
+
 class Class:
     def __init__(self, ns, folder: Path):
         self.ns, self.folder = ns, folder
         self.lab_file = folder / "lab.yaml"
 
-    def invoke(self, *args) -> subprocess.CompletedProcess:
-        r = subprocess.run(netns.exec_argv([sys.executable, "-m", "invoke", "--search-root", str(REPO),
-                                            *args, "--config", str(self.lab_file)], self.ns),
-                           capture_output=True, text=True, cwd=self.folder)
+    def invoke(self, task, *args) -> subprocess.CompletedProcess:
+        """The task as `invoke TASK ARGS --config lab.yaml` runs it (FRONT_END)."""
+        r = subprocess.run(netns.exec_argv([sys.executable, "-c", FRONT_END, task, str(self.lab_file),
+                                            *args], self.ns),
+                           capture_output=True, text=True, cwd=self.folder,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
         print(r.stdout, r.stderr)
         return r
 
@@ -103,13 +130,13 @@ def klass(tmp_path_factory):
         key = (folder / "alice-laptop" / "id_ed25519.pub").read_text().strip()
         (folder / "lab.yaml").write_text(f"""\
 name: gwt
-platform: debian12
+platform: small
 provider: libvirt
 libvirt: {{driver: qemu}}
 copies: 2
 nodes:
-  - {{name: k8s-master, ip: 192.168.0.15, roles: [etcd, master], aliases: [k8s-etcd]}}
-  - {{name: k8s-node1, ip: 192.168.0.16, roles: [node]}}
+  - {{name: k8s-master, ip: 192.168.0.15, roles: [server], aliases: [k8s-etcd]}}
+  - {{name: k8s-node1, ip: 192.168.0.16, roles: [worker]}}
 students:
   - {{name: alice, key: "{key}"}}
   - name: bob
