@@ -62,6 +62,9 @@ copies: 1                     # copies of this lab on one host
 checkpoints: []               # stages after which up keeps a checkpoint
 students: []                  # the class roster
 gateway: null                 # null: no student gateway
+servers:                      # where the copies run; left out: this host only
+  - name: local
+    host: local
 """
 
 

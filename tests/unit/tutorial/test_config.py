@@ -13,6 +13,7 @@ from invoke import Context, Exit
 from provision.lab import TutorialLab as Lab
 from provision.lab import TutorialNode as Node
 from provision.lab import load_lab
+from k8slab.config.schema import Server
 from k8slab.errors import ConfigError, LabError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -149,6 +150,10 @@ def test_shipped_lab(lab, tmp_path):
     assert c.flannel_prefix == "/k8s/network" and c.admission_control == "AlwaysAdmit"
     assert c.scheduler_args == "0.0.0.0"
     assert c.pod_infra_image == "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
+
+
+def test_the_shipped_lab_names_this_host_only(lab):
+    assert [s.model_dump() for s in lab.servers] == [Server(name="local", host="local").model_dump()]
 
 
 def test_shipped_lab_writes_and_comments_every_key():

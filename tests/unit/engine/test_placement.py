@@ -253,8 +253,8 @@ provider: libvirt
 copies: 3
 checkpoints: [base]
 nodes:
-  - {name: k8s-master, ip: 192.168.0.15, roles: [etcd, master]}
-  - {name: k8s-node1, ip: 192.168.0.16, roles: [node]}
+  - {name: k8s-master, ip: 192.168.0.15, roles: [server]}
+  - {name: k8s-node1, ip: 192.168.0.16, roles: [worker]}
 servers:
   - {name: lab1, host: local, max_copies: 1}
   - {name: lab2, host: lab2.school.example, user: root, reserve_memory: 2048}

@@ -1,21 +1,22 @@
 """lab.yaml's servers: key (docs/design-several-servers.md, section 1): left out it is this host
 alone, exactly as before; written, every rule of the design reports the key path, the line,
-the value and what is wrong. The whole files are pinned in tests/golden/config/servers-*.txt;
-here each rule is checked on its own."""
+the value and what is wrong. The whole files are pinned in tests/golden/config/servers-*.txt
+(tests/unit/tutorial/test_config.py); here each rule is checked on its own, with the engine's lab
+model (engine_lab.py)."""
 from __future__ import annotations
 
 import pytest
 
 from k8slab.allocate.resources import HEADROOM_MIB
 from k8slab.config import load_lab as load_engine
-from k8slab.config.schema import Lab, Server
+from k8slab.config.schema import Lab
 from k8slab.errors import ConfigError, LabError
 
 NODES = """\
 name: k8s-lab
 nodes:
-  - {name: k8s-master, ip: 192.168.0.15, roles: [etcd, master]}
-  - {name: k8s-node1, ip: 192.168.0.16, roles: [node]}
+  - {name: k8s-master, ip: 192.168.0.15, roles: [server]}
+  - {name: k8s-node1, ip: 192.168.0.16, roles: [worker]}
 """
 
 
@@ -31,10 +32,6 @@ def test_a_lab_without_servers_is_this_host_alone_as_before(lab_from_text):
         ("local", "local", False, "this host")]
     written = lab_from_text(NODES + "servers:\n  - {name: local, host: local}\n")
     assert written.model_dump() == plain.model_dump()
-
-
-def test_the_shipped_lab_names_this_host_only(lab):
-    assert [s.model_dump() for s in lab.servers] == [Server(name="local", host="local").model_dump()]
 
 
 def test_servers_are_read_with_their_defaults(lab_from_text):

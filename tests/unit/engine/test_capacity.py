@@ -10,7 +10,7 @@ import pytest
 from k8slab.allocate.capacity import (Capacity, Ksm, capacity, ksm_state, nodeinfo_cpus,
                                       pool_available_bytes)
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CAPTURED = REPO / "tests" / "captured"
 # a real libvirt server's outputs, captured in a VM session (README.md there)
 HOST_NODEINFO = CAPTURED / "virsh-nodeinfo.txt"

@@ -18,8 +18,8 @@ name: k8s-lab
 provider: libvirt
 copies: 3
 nodes:
-  - {name: k8s-master, ip: 192.168.0.15, roles: [etcd, master]}
-  - {name: k8s-node1, ip: 192.168.0.16, roles: [node]}
+  - {name: k8s-master, ip: 192.168.0.15, roles: [server]}
+  - {name: k8s-node1, ip: 192.168.0.16, roles: [worker]}
 """
 SERVERS = """\
 servers:
