@@ -401,7 +401,9 @@ def test_two_boxes_listed_each_for_its_own_provider(lab_with):
     assert lab.box == "centos/7"
     assert check_box(lab.box, "virtualbox", boxes) == Finding(
         "box", PASS, "centos/7 (virtualbox, version 2004.01) is present locally")
-    assert check_box(lab.box, "libvirt", boxes, size_mib=lab.box_size_mib(lab.box)) == Finding(
+    # the size is the lab's to know (the tutorial's centos/7: 500 MiB); how doctor asks the lab
+    # for it: test_the_box_size_doctor_shows_is_the_labs
+    assert check_box(lab.box, "libvirt", boxes, size_mib=500) == Finding(
         "box", WARN, "centos/7 is not present for libvirt (present only for virtualbox): it will "
         "be downloaded on first up (about 500 MiB) if Vagrant Cloud has it for libvirt",
         "in a classroom, `vagrant box add centos/7 --provider libvirt` it once beforehand")
@@ -409,9 +411,9 @@ def test_two_boxes_listed_each_for_its_own_provider(lab_with):
 
 # ---- the whole run ----
 
-def test_the_box_size_doctor_shows_is_the_labs(engine_lab, lab, lab_with, monkeypatch):
+def test_the_box_size_doctor_shows_is_the_labs(engine_lab, monkeypatch):
     """doctor knows no box's size: it asks the lab (Lab.box_size_mib; the tutorial's platforms
-    know theirs), and shows none when the lab does not know it."""
+    know theirs: tests/unit/tutorial/test_doctor.py), and shows none when the lab does not know it."""
     real = doctor.run.probes.run
     listing = captured("vagrant-box-list-machine-readable.txt")   # neither small/box nor centos/7
     monkeypatch.setattr(doctor.run.probes, "run", lambda argv, *a: listing
@@ -423,10 +425,6 @@ def test_the_box_size_doctor_shows_is_the_labs(engine_lab, lab, lab_with, monkey
            "if Vagrant Cloud" in box(engine_lab)
     engine_lab.box = "tiny/box"
     assert "tiny/box is not present for libvirt: it will be downloaded on first up if" in box(engine_lab)
-    assert "centos/7 is not present for libvirt: it will be downloaded on first up (about 500 MiB) " \
-           "if Vagrant Cloud" in box(lab)
-    assert "debian/bookworm64 is not present for libvirt: it will be downloaded on first up (about " \
-           "400 MiB)" in box(lab_with(("platform: centos7", "platform: debian12")))
 
 
 def test_blocking_and_print(capsys):

@@ -86,7 +86,7 @@ def test_the_handout_speaks_of_the_lab_in_its_own_words(tmp_path):
     handout_words(), the engine's own here: its nodes counted, the home node, another to ssh to
     and the last one's IP."""
     from k8slab.gateway import service
-    from tests.unit.engine_lab import ENGINE_LAB, load_engine_lab
+    from tests.unit.engine.engine_lab import ENGINE_LAB, load_engine_lab
     (tmp_path / "lab.yaml").write_text(ENGINE_LAB.replace("k8s-master", "k8s-boss").replace(
         "k8s-node1", "worker-a").replace("192.168.0.17", "192.168.0.27") + GATEWAY)
     lab = load_engine_lab(tmp_path / "lab.yaml")
@@ -104,33 +104,6 @@ def test_the_handouts_words_are_text_on_the_page():
     page = handout.render_html(_handout(words=words))
     assert "<h1>alice: &lt;b&gt;&amp;</h1>" in page
     assert "<p>type <code>a&lt;b</code> &amp; <code>c</code> 'd\"</p>" in page
-
-
-def test_the_tutorials_handout_is_its_own_words(lab_with):
-    """The tutorial's handout_words: its Kubernetes cluster, three machines, the master's prompt,
-    ssh to a node with role node, scp to the last node's IP (these lines, byte for byte)."""
-    from k8slab.gateway import service
-    lab = lab_with(("gateway: null", GATEWAY))
-    page = service.refresh(lab, start=False)[0].handout.read_text()
-    for line in ["<title>student-1: your Kubernetes cluster (k8s-lab, copy 1)</title>",
-                 "<h1>student-1: your Kubernetes cluster</h1>",
-                 "<p>Your cluster is at stage <b>none</b>.",
-                 "Three machines, the tutorial's own names and addresses, all yours:</p>",
-                 "<p>and you are root on your master: <code>[root@k8s-master ~]#</code>. From there, "
-                 "the tutorial works as written,",
-                 "<code>ssh k8s-node1</code> and <code>scp ... 192.168.0.17:...</code> included. "
-                 "<code>ssh k8s-node1</code> from your own computer works too.</p>",
-                 "<p>You pass through the lab server <code>127.0.0.1</code>, port 2299: it forwards "
-                 "you to your own",
-                 "cluster's machines and nothing else (no shell there, no other port, no other "
-                 "student's cluster)."]:
-        assert line in page.splitlines(), line
-    assert "# k8s-lab: student-1&#39;s cluster, copy 1 of class k8s-lab." in page
-    # another lab file of the tutorial's: its own names
-    lab = lab_with(("gateway: null", GATEWAY), ("name: k8s-node1", "name: k8s-worker"),
-                   ("ip: 192.168.0.17", "ip: 192.168.0.30"))
-    page = service.refresh(lab, start=False)[0].handout.read_text()
-    assert "<code>ssh k8s-worker</code> and <code>scp ... 192.168.0.30:...</code> included." in page
 
 
 def _handout(**kw):
