@@ -12,7 +12,7 @@ import pytest
 from k8slab import classfile
 from k8slab.allocate.placement import PlacementError
 from k8slab.commands import place
-from tests.unit.engine_lab import ENGINE_LAB, load_engine_lab
+from tests.unit.engine.engine_lab import ENGINE_LAB, load_engine_lab
 
 
 def closed_port() -> int:
