@@ -27,7 +27,11 @@ KSM_FILES = ("run", "pages_shared", "pages_sharing", "full_scans")
 READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodeinfo; echo {MARK}; "
         f"LC_ALL=C virsh -c qemu:///system pool-info default --bytes 2>&1; echo {MARK}; "
         + "; ".join(f"printf '{f}='; cat /sys/kernel/mm/ksm/{f} 2>/dev/null || echo" for f in KSM_FILES)
-        + f"; echo {MARK}; nproc")
+        + f"; echo {MARK}; nproc; echo {MARK}; "
+        # the pool's folder's free bytes, for a server whose pool "default" does not exist yet
+        # (vagrant-libvirt makes it there) or whose libvirtd does not answer
+        'd=/var/lib/libvirt/images; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
+        'df -B1 --output=avail "$d" | tail -1; echo "$d"')
 
 
 def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
@@ -51,11 +55,13 @@ def read_server(lab, server):
     except FileNotFoundError as e:
         return f"{e.filename} is not installed"
     parts = r.stdout.split(MARK + "\n")
-    if r.returncode != 0 and len(parts) < 5:
+    if r.returncode != 0 and len(parts) < 6:
         return (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
-    meminfo, nodeinfo, pool, ksm, nproc = (parts + [""] * 5)[:5]
+    meminfo, nodeinfo, pool, ksm, nproc, df = (parts + [""] * 6)[:6]
     files = dict(line.split("=", 1) for line in ksm.splitlines() if "=" in line)
-    read = capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()})
+    avail, where = (df.split() + ["", ""])[:2]
+    read = capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()},
+                             int(avail) if avail.isdigit() else None, where)
     # libvirt's CPU count is the online CPUs: nproc's, when libvirtd does not answer (yet)
     if read.cpus is None and nproc.strip().isdigit():
         read = dataclasses.replace(read, cpus=int(nproc))

@@ -32,6 +32,7 @@ def test_this_host_is_read_for_real_in_one_command():
     read = place.read_server(None, Server(name="local", host="local"))
     assert read.mem_available_mib > 0            # MemAvailable of this machine's /proc/meminfo
     assert read.ksm is not None and read.ksm.run in (0, 1, 2)
+    assert read.cpus >= 1 and read.disk_available_bytes > 0   # libvirtd or not (nproc, df)
 
 
 def test_the_remote_command_is_openssh_without_prompts(tmp_path):
