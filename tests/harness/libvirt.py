@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import laptop, netns
+from . import laptop, netns, server2
 
 PREFIX = "k8slabt"
 URI = "qemu:///system"
@@ -244,6 +244,7 @@ def cleanup(log=print) -> list[str]:
     was removed."""
     removed = []
     laptop.unlink(log=log)   # the student's laptop, linked to the namespace by a veth
+    server2.remove(log=log)  # the second lab server, linked likewise, with its daemons and disks
     if netns.exists():
         try:
             start_daemons(log=lambda *_: None)   # a killed run's daemons may be gone

@@ -135,6 +135,17 @@ def virsh(*args, timeout=60) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def stop_sshd() -> None:
+    """Server 2 stops answering SSH (its libvirtd and VMs run on)."""
+    netns.stop([_pid("sshd")], NS)
+
+
+def start_sshd() -> None:
+    """sshd again, in server 2's namespaces (where its libvirtd runs)."""
+    subprocess.run(["nsenter", "-t", str(_pid("libvirtd")), "-m", "-n",
+                    "/usr/sbin/sshd", "-f", str(DIR / "sshd_config")], check=True)
+
+
 def remove(log=print) -> None:
     """Everything of server 2: its processes (daemons, and any QEMU left), the namespace (its veth
     end and the controller's go with it), DIR (its disks, definitions and box volume), and root's

@@ -1,0 +1,142 @@
+"""A class over two lab servers, on real VMs: this machine's libvirtd (the session's namespace)
+and server 2 (tests/harness/server2.py: a namespace of its own, its own libvirtd and sshd,
+joined by one veth link, reached only as qemu+ssh://root@172.30.98.2/system).
+
+Two copies of a one-VM lab (the master holds every role), placed one per server by the lab
+file (this host takes one copy: max_copies); up boots them side by side, each on its server
+(copy 2's box uploaded into server 2's own pool over SSH), verify passes on both, status
+shows each copy's server, copy 2 resets to its checkpoint on server 2, a server that stops
+answering fails its copy by name while the other copy is verified, and destroy leaves nothing
+of the class on either server.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.harness import libvirt, server2
+from tests.vm.cli import invoke
+
+pytestmark = pytest.mark.vm
+
+NAME = f"{libvirt.PREFIX}-srv"
+
+
+def lab_text(box: str) -> str:
+    return f"""\
+name: {NAME}
+platform: debian12
+box: {box}
+provider: libvirt
+libvirt: {{driver: qemu, management_network: 192.168.121.0/24}}
+defaults: {{memory: 640, cpus: 1}}
+private_network: 192.168.0.0/24
+until: base
+copies: 2
+checkpoints: [base]
+servers:
+  - {{name: here, host: local, max_copies: 1}}
+  - {{name: lab2, host: {server2.SERVER_IP}, user: root}}
+nodes:
+  - {{name: k8s-master, ip: 192.168.0.15, roles: [etcd, master, node], aliases: [k8s-etcd]}}
+"""
+
+
+class Controller:
+    """The tool's command line beside server 2: in the session's namespace, with the harness's
+    ~/.ssh (server2.controller_argv)."""
+
+    def __init__(self, vmhost):
+        self.vmhost = vmhost
+
+    def run(self, argv, **kw):
+        return self.vmhost.run(server2.controller_argv(argv), **kw)
+
+    def invoke(self, *args):
+        return self.vmhost.invoke(*args)
+
+
+@pytest.fixture(scope="module")
+def klass(vmhost, tmp_path_factory):
+    server2.start(vmhost.ns, log=vmhost.log)
+    path = tmp_path_factory.mktemp("servers") / "lab.yaml"
+    path.write_text(lab_text(vmhost.box))
+    yield path
+    Controller(vmhost).run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
+    server2.remove(log=vmhost.log)
+
+
+def rows(out: str) -> dict:
+    """The rows of the tables in out (rich's box lines), by their first cell."""
+    found = {}
+    for line in out.splitlines():
+        if line.startswith("│"):
+            cells = [c.strip() for c in line.strip().strip("│").split("│")]
+            found.setdefault(cells[0], cells)
+    return found
+
+
+def domains_here(vmhost):
+    return [d for d in vmhost.virsh("list", "--all", "--name").stdout.split() if d.startswith(NAME)]
+
+
+def domains_on_server2():
+    return [d for d in server2.virsh("list", "--all", "--name").stdout.split() if d.startswith(NAME)]
+
+
+def test_up_places_one_copy_per_server_and_both_verify(vmhost, klass):
+    r = invoke(Controller(vmhost), "up", "--config", str(klass))
+    table = rows(r.stdout)
+    assert "placement of " + NAME in r.stdout
+    assert table["here"][1:3] == ["this host", "1 (new)"], r.stdout
+    assert table["lab2"][1:3] == [f"root@{server2.SERVER_IP}:22", "2 (new)"], r.stdout
+    placed = json.loads((klass.parent / ".lab" / NAME / "class.json").read_text())["copies"]
+    assert (placed["1"]["server"], placed["2"]["server"]) == ("here", "lab2")
+    # each copy's VM exists on its own server only
+    assert domains_here(vmhost) == [f"{NAME}-1-k8s-master"]
+    assert domains_on_server2() == [f"{NAME}-2-k8s-master"]
+
+
+def test_status_shows_each_copys_server(vmhost, klass):
+    r = invoke(Controller(vmhost), "status", "--config", str(klass))
+    table = rows(r.stdout)
+    assert table[f"{NAME}-1"][1] == "here" and table[f"{NAME}-2"][1] == "lab2", r.stdout
+    data = json.loads(invoke(Controller(vmhost), "status", "--json", "--config", str(klass)).stdout)
+    assert [c["server"] for c in data["copies"]] == ["here", "lab2"]
+    assert all(n["state"] == "running" for c in data["copies"] for n in c["nodes"])
+
+
+def test_the_remote_copy_resets_to_its_checkpoint_on_its_server(vmhost, klass):
+    c = Controller(vmhost)
+    invoke(c, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command", "touch /root/after-base")
+    invoke(c, "reset", "--copy", "2", "--to", "base", "--config", str(klass))
+    r = invoke(c, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command",
+               "test -e /root/after-base && echo still || echo gone")
+    assert r.stdout.strip().endswith("gone")
+    invoke(c, "verify", "--copy", "2", "--config", str(klass))
+
+
+def test_a_server_that_stops_answering_fails_its_copy_by_name(vmhost, klass):
+    c = Controller(vmhost)
+    server2.stop_sshd()
+    try:
+        r = invoke(c, "verify", "--config", str(klass), check=False)
+    finally:
+        server2.start_sshd()
+    assert r.returncode != 0
+    said = r.stdout + r.stderr
+    assert f"server lab2 (root@{server2.SERVER_IP}:22) is unreachable" in said, said
+    assert f"1 of 2 copies failed ({NAME}-2)" in said, said
+    assert "checks for base" in said   # copy 1 was verified all the same
+
+
+def test_destroy_one_copy_then_all_leaves_nothing_on_either_server(vmhost, klass):
+    c = Controller(vmhost)
+    invoke(c, "destroy", "--yes", "--copy", "2", "--config", str(klass))
+    assert domains_on_server2() == [] and domains_here(vmhost) == [f"{NAME}-1-k8s-master"]
+    invoke(c, "destroy", "--yes", "--config", str(klass))
+    assert domains_here(vmhost) == [] and vmhost.leftovers(NAME) == []
+    volumes = server2.virsh("vol-list", "default").stdout
+    networks = server2.virsh("net-list", "--all", "--name").stdout.split()
+    assert NAME not in volumes and not [n for n in networks if n.startswith(NAME)]
