@@ -169,15 +169,26 @@ def reset(c, to, config="", copy=""):
 def doctor(c, config="", copy=""):
     """Check the host for the lab and all its copies; each problem with its fix.
 
-    Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway."""
+    Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway;
+    with servers: each server (reached? its memory, CPUs, disk, KSM) and where `up` would
+    place the copies."""
     from k8slab import __version__
+    from k8slab import copies as class_copies
     from k8slab import doctor as checks
+    from k8slab.commands import place
+    from k8slab.doctor import servers
     from k8slab.providers import resolve_provider
     from provision import TUTORIAL
-    lab, copies = load(config, copy)
+    lab = lab_file(config)
+    everyone = class_copies.expand(lab)
+    copies = class_copies.select(lab, everyone, copy)
     print(f"k8s-lab {__version__}, lab file {lab.path}")
     findings = checks.run_doctor(lab, resolve_provider(lab), copies, TUTORIAL)
+    reads = place.read_servers(lab) if place.needs_placing(lab) else {}
+    findings += servers.findings(lab, reads) if reads else []
     checks.print_findings(findings)
+    if reads:   # where `up` would put the copies not placed yet (nothing written here)
+        place.proposal(lab, copies, everyone, reads)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
 

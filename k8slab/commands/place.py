@@ -8,65 +8,14 @@ memory, disk and CPU checks are what tell whether they fit (as before there were
 """
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from .. import classfile, ui
-from ..allocate import capacity, placement
+from ..allocate import placement
+from ..doctor.servers import READ_TIMEOUT, read_server, ssh_argv
 from ..errors import LabError
 from ..vagrant import machine_ids
-
-READ_TIMEOUT = 15   # seconds for one server to answer; an unreachable one fails only its copies
-MARK = "@@k8slab-part"
-KSM_FILES = ("run", "pages_shared", "pages_sharing", "full_scans")
-
-# One command, one round trip, on the server: its memory, CPUs, the pool's free bytes, KSM's state.
-# LC_ALL=C: virsh translates its labels.
-READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodeinfo; echo {MARK}; "
-        f"LC_ALL=C virsh -c qemu:///system pool-info default --bytes 2>&1; echo {MARK}; "
-        + "; ".join(f"printf '{f}='; cat /sys/kernel/mm/ksm/{f} 2>/dev/null || echo" for f in KSM_FILES)
-        + f"; echo {MARK}; nproc; echo {MARK}; "
-        # the pool's folder's free bytes, for a server whose pool "default" does not exist yet
-        # (vagrant-libvirt makes it there) or whose libvirtd does not answer
-        'd=/var/lib/libvirt/images; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
-        'df -B1 --output=avail "$d" | tail -1; echo "$d"')
-
-
-def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
-    """OpenSSH's ssh running command on a remote server as vagrant-libvirt reaches it (the same
-    ~/.ssh, no prompt: BatchMode), so what works for one works for the other."""
-    argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={timeout}", "-p", str(server.port)]
-    if server.key:
-        folder = lab.path.parent if lab.path else Path.cwd()
-        argv += ["-i", str((folder / Path(server.key).expanduser()).resolve())]
-    return argv + [f"{server.user + '@' if server.user else ''}{server.host}", command]
-
-
-def read_server(lab, server):
-    """A server's Capacity, or why it could not be read (a str)."""
-    argv = ssh_argv(lab, server, READ) if server.remote else ["sh", "-c", READ]
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=READ_TIMEOUT + 5,
-                           stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return f"no answer in {READ_TIMEOUT + 5} s"
-    except FileNotFoundError as e:
-        return f"{e.filename} is not installed"
-    parts = r.stdout.split(MARK + "\n")
-    if r.returncode != 0 and len(parts) < 6:
-        return (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
-    meminfo, nodeinfo, pool, ksm, nproc, df = (parts + [""] * 6)[:6]
-    files = dict(line.split("=", 1) for line in ksm.splitlines() if "=" in line)
-    avail, where = (df.split() + ["", ""])[:2]
-    read = capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()},
-                             int(avail) if avail.isdigit() else None, where)
-    # libvirt's CPU count is the online CPUs: nproc's, when libvirtd does not answer (yet)
-    if read.cpus is None and nproc.strip().isdigit():
-        read = dataclasses.replace(read, cpus=int(nproc))
-    return read
-
 
 def needs_placing(lab) -> bool:
     return len(lab.servers) > 1 or any(s.remote for s in lab.servers)
@@ -84,19 +33,28 @@ def kept(lab, copies) -> dict:
     return where
 
 
+def read_servers(lab) -> dict:
+    """server name -> its Capacity, or why it was not read; all servers at once."""
+    with ThreadPoolExecutor(max_workers=len(lab.servers)) as pool:
+        return dict(zip((s.name for s in lab.servers), pool.map(lambda s: read_server(lab, s), lab.servers)))
+
+
+def proposal(lab, copies: list, everyone: list, reads: dict):
+    """The placement of copies, shown as a table; nothing written (doctor shows it so)."""
+    have = kept(lab, everyone)
+    p = placement.place_lab(lab, reads, have, wanted=[c.copy_index for c in copies],
+                            created=[k for k in have if machine_ids(everyone[k - 1], "libvirt")])
+    ui.table(placement.title(p), list(placement.COLUMNS), placement.table_rows(p))
+    return p
+
+
 def place(lab, copies: list, everyone: list) -> None:
     """Place the copies (those a task selected) of the class (everyone), show the table, keep
     it in class.json, and set each copy's server. Raises PlacementError (nothing touched) when
     they do not fit, or a kept copy's server is no longer listed."""
     if not needs_placing(lab):
         return
-    with ThreadPoolExecutor(max_workers=len(lab.servers)) as pool:
-        reads = dict(zip((s.name for s in lab.servers), pool.map(lambda s: read_server(lab, s), lab.servers)))
-    have = kept(lab, everyone)
-    p = placement.place_lab(lab, reads, have, wanted=[c.copy_index for c in copies],
-                            created=[k for k in have if machine_ids(everyone[k - 1], "libvirt")])
-    ui.table(placement.title(p), list(placement.COLUMNS), placement.table_rows(p))
-    p.check()
+    p = proposal(lab, copies, everyone, read_servers(lab)).check()
     classfile.record_placement(lab, p.server_of)
     for c in everyone:
         if c.copy_index in p.server_of:

@@ -83,13 +83,15 @@ def run_doctor(lab, provider: str, copies=None, playbook=None) -> list:
             findings += check_subnet_clash(subnets, nets, ignore=ignore, avoid=avoid,
                                            prefer=prefer, node_ips=[n.ip for n in lab.nodes])
 
-    # memory, disk, CPUs for the VMs not created yet
-    todo = [n for c in copies for n in c.nodes if n.name not in probes.created_nodes(c, provider)]
+    # memory, disk, CPUs of this host for the VMs not created yet; a copy placed on another
+    # server is that server's (doctor/servers.py reads each server, commands/place.py places)
+    here = [c for c in copies if not c.on_server.remote]
+    todo = [n for c in here for n in c.nodes if n.name not in probes.created_nodes(c, provider)]
     findings.append(check_memory(probes.read_text("/proc/meminfo"), sum(n.memory for n in todo)))
     where = probes.LIBVIRT_IMAGES if provider == "libvirt" else str(Path.home())
     place = probes.nearest_existing(where)
     findings.append(check_disk(probes.free_bytes(place), DISK_PER_VM * len(todo), place))
-    findings.append(check_cpus(os.cpu_count() or 1, [n for c in copies for n in c.nodes]))
+    findings.append(check_cpus(os.cpu_count() or 1, [n for c in here for n in c.nodes] or lab.nodes))
 
     if playbook is not None and playbook.preflight is not None:
         findings += playbook.preflight(lab)

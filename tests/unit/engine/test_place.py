@@ -93,3 +93,17 @@ def test_a_remote_copys_libvirt_is_reached_over_ssh_without_prompts(tmp_path):
     copy = lab.model_copy()
     copy._server = "lab2"
     assert copy.libvirt_uri == f"qemu+ssh://root@lab2.school.example:2222/system?no_tty=1&keyfile={tmp_path}/keys/id"
+
+
+def test_doctor_reports_each_server_what_it_has_or_why_not(tmp_path):
+    from k8slab.doctor import servers
+    from k8slab.doctor.finding import FAIL, PASS
+    port = closed_port()
+    lab = lab_with(tmp_path, "  - {name: here, host: local}\n"
+                             f"  - {{name: lab2, host: 127.0.0.1, user: root, port: {port}}}\n")
+    here, lab2 = servers.findings(lab, place.read_servers(lab))
+    assert here.status == PASS and here.detail.startswith("this host: ") and "GiB memory available" in here.detail
+    assert "KSM off" in here.detail or "KSM on" in here.detail
+    assert lab2.status == FAIL and lab2.detail.startswith(f"root@127.0.0.1:{port}: not reached: ")
+    assert "Connection refused" in lab2.detail
+    assert lab2.fix.startswith("`ssh -o BatchMode=yes root@127.0.0.1 true` must work")

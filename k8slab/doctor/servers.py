@@ -1,0 +1,82 @@
+"""The lab servers as doctor and placement read them, from the servers themselves: each in one
+command (this host: a local shell; a remote one: OpenSSH's ssh as vagrant-libvirt reaches it,
+the same ~/.ssh, never a prompt): its memory, CPUs, the pool's free bytes, KSM's state."""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+from ..allocate import capacity
+from .finding import FAIL, PASS, Finding
+
+READ_TIMEOUT = 15   # seconds for one server to answer; an unreachable one fails only its copies
+MARK = "@@k8slab-part"
+KSM_FILES = ("run", "pages_shared", "pages_sharing", "full_scans")
+
+# One command, one round trip, on the server: its memory, CPUs, the pool's free bytes, KSM's state.
+# LC_ALL=C: virsh translates its labels.
+READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodeinfo; echo {MARK}; "
+        f"LC_ALL=C virsh -c qemu:///system pool-info default --bytes 2>&1; echo {MARK}; "
+        + "; ".join(f"printf '{f}='; cat /sys/kernel/mm/ksm/{f} 2>/dev/null || echo" for f in KSM_FILES)
+        + f"; echo {MARK}; nproc; echo {MARK}; "
+        # the pool's folder's free bytes, for a server whose pool "default" does not exist yet
+        # (vagrant-libvirt makes it there) or whose libvirtd does not answer
+        'd=/var/lib/libvirt/images; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
+        'df -B1 --output=avail "$d" | tail -1; echo "$d"')
+
+
+def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
+    """OpenSSH's ssh running command on a remote server as vagrant-libvirt reaches it (the same
+    ~/.ssh, no prompt: BatchMode), so what works for one works for the other."""
+    argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={timeout}", "-p", str(server.port)]
+    if server.key:
+        folder = lab.path.parent if lab.path else Path.cwd()
+        argv += ["-i", str((folder / Path(server.key).expanduser()).resolve())]
+    return argv + [f"{server.user + '@' if server.user else ''}{server.host}", command]
+
+
+def read_server(lab, server):
+    """A server's Capacity, or why it could not be read (a str)."""
+    argv = ssh_argv(lab, server, READ) if server.remote else ["sh", "-c", READ]
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=READ_TIMEOUT + 5,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return f"no answer in {READ_TIMEOUT + 5} s"
+    except FileNotFoundError as e:
+        return f"{e.filename} is not installed"
+    parts = r.stdout.split(MARK + "\n")
+    if r.returncode != 0 and len(parts) < 6:
+        return (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+    meminfo, nodeinfo, pool, ksm, nproc, df = (parts + [""] * 6)[:6]
+    files = dict(line.split("=", 1) for line in ksm.splitlines() if "=" in line)
+    avail, where = (df.split() + ["", ""])[:2]
+    read = capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()},
+                             int(avail) if avail.isdigit() else None, where)
+    # libvirt's CPU count is the online CPUs: nproc's, when libvirtd does not answer (yet)
+    if read.cpus is None and nproc.strip().isdigit():
+        read = dataclasses.replace(read, cpus=int(nproc))
+    return read
+
+
+def findings(lab, reads: dict) -> list:
+    """One Finding per server: what it has for the class's copies, or why it was not reached."""
+    out = []
+    for s in lab.servers:
+        read = reads.get(s.name)
+        if not isinstance(read, capacity.Capacity):
+            out.append(Finding(f"server {s.name}", FAIL, f"{s.target}: not reached: {read}",
+                               f"`ssh -o BatchMode=yes {ssh_argv(lab, s, '')[-2]} true` must work (a known "
+                               "host key, a key without a prompt), and the user may use qemu:///system there"))
+            continue
+        parts = [f"{read.mem_available_mib / 1024:.1f} GiB memory available" if read.mem_available_mib is not None
+                 else "memory not read",
+                 f"{read.cpus} CPUs" if read.cpus is not None else "CPUs not read",
+                 f"{read.disk_available_bytes / 2**30:.0f} GiB free ({read.disk_where})"
+                 if read.disk_available_bytes is not None else "disk not read"]
+        if read.ksm is not None:
+            parts.append(f"KSM on, {read.ksm.saved_bytes / 2**30:.1f} GiB merged now" if read.ksm.on
+                         else f"KSM off (run {read.ksm.run}); k8s-lab never switches it on")
+        out.append(Finding(f"server {s.name}", PASS, f"{s.target}: " + ", ".join(parts)))
+    return out
