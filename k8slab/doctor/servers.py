@@ -67,7 +67,8 @@ def findings(lab, reads: dict) -> list:
         read = reads.get(s.name)
         if not isinstance(read, capacity.Capacity):
             out.append(Finding(f"server {s.name}", FAIL, f"{s.target}: not reached: {read}",
-                               f"`ssh -o BatchMode=yes {ssh_argv(lab, s, '')[-2]} true` must work (a known "
+                               f"`ssh -o BatchMode=yes{' -p %d' % s.port if s.port != 22 else ''} "
+                               f"{ssh_argv(lab, s, '')[-2]} true` must work (a known "
                                "host key, a key without a prompt), and the user may use qemu:///system there"))
             continue
         parts = [f"{read.mem_available_mib / 1024:.1f} GiB memory available" if read.mem_available_mib is not None

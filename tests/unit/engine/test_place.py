@@ -106,4 +106,4 @@ def test_doctor_reports_each_server_what_it_has_or_why_not(tmp_path):
     assert "KSM off" in here.detail or "KSM on" in here.detail
     assert lab2.status == FAIL and lab2.detail.startswith(f"root@127.0.0.1:{port}: not reached: ")
     assert "Connection refused" in lab2.detail
-    assert lab2.fix.startswith("`ssh -o BatchMode=yes root@127.0.0.1 true` must work")
+    assert lab2.fix.startswith(f"`ssh -o BatchMode=yes -p {port} root@127.0.0.1 true` must work")
