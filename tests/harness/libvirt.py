@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import laptop, netns, server2
+from . import ksm, laptop, netns, server2
 
 PREFIX = "k8slabt"
 URI = "qemu:///system"
@@ -245,6 +245,7 @@ def cleanup(log=print) -> list[str]:
     removed = []
     laptop.unlink(log=log)   # the student's laptop, linked to the namespace by a veth
     server2.remove(log=log)  # the second lab server, linked likewise, with its daemons and disks
+    ksm.restore(log=log)     # KSM as the host had it, if a measurement switched it on
     if netns.exists():
         try:
             start_daemons(log=lambda *_: None)   # a killed run's daemons may be gone
