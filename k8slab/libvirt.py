@@ -16,13 +16,26 @@ from concurrent.futures import ThreadPoolExecutor
 from .errors import CommandError, LabError
 from .vagrant import machine_ids
 
-# vagrant-libvirt's default connection, which the rendered Vagrantfile keeps.
+# vagrant-libvirt's default connection, which the rendered Vagrantfile keeps for this host's copies.
 URI = "qemu:///system"
 TIMEOUT = 600   # a snapshot of a 1.5 GiB guest under plain emulation takes tens of seconds
 
 
+class Domain(str):
+    """A domain's UUID that knows its libvirt connection: a copy on another lab server is
+    reached as qemu+ssh://... (Lab.libvirt_uri), the same URI its Vagrantfile gives Vagrant."""
+    uri: str
+
+    def __new__(cls, uuid: str, uri: str = URI):
+        dom = super().__new__(cls, uuid)
+        dom.uri = uri
+        return dom
+
+
 def virsh(*args, check: bool = True, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
-    argv = ["virsh", "-c", URI, *args]
+    """virsh on the connection of the Domain among args (a bare UUID or none: this host's)."""
+    uri = next((a.uri for a in args if isinstance(a, Domain)), URI)
+    argv = ["virsh", "-c", uri, *args]
     try:
         r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                            stdin=subprocess.DEVNULL)
@@ -39,7 +52,7 @@ def virsh(*args, check: bool = True, timeout: int = TIMEOUT) -> subprocess.Compl
 def domains(lab) -> dict:
     """node -> the libvirt domain's UUID, for the nodes whose VM Vagrant created."""
     ids = machine_ids(lab, "libvirt")
-    return {n.name: ids[n.name] for n in lab.nodes if n.name in ids}
+    return {n.name: Domain(ids[n.name], lab.libvirt_uri) for n in lab.nodes if n.name in ids}
 
 
 def each(doms: dict, fn) -> dict:

@@ -42,6 +42,8 @@ def render_vagrantfile(lab, provider: str) -> str:
         nodes=lab.nodes,
         netmask=str(lab.private_network.netmask),
         libvirt=lab.libvirt,
+        # None on this host: vagrant-libvirt's own default (qemu:///system) as before servers
+        libvirt_uri=lab.libvirt_uri if lab.on_server.remote else None,
     )
 
 

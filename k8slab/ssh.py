@@ -1,13 +1,17 @@
 """SSH to the nodes: `vagrant ssh-config` once for all machines, one Fabric connection per node.
 
 The ssh-config text is cached in the lab folder (Vagrant takes seconds to start; ssh takes
-milliseconds), and refreshed when it is missing, stale, or a connection fails.
+milliseconds), and refreshed when it is missing, stale, or a connection fails. A copy on
+another lab server has VMs only that server reaches: vagrant-libvirt's ssh-config then gives a
+ProxyCommand (`ssh SERVER -W %h:%p`, from the copy's libvirt URI), which the connection uses
+as it is, so the tool reaches a VM exactly as `vagrant ssh` does.
 """
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import paramiko
 from fabric import Config, Connection
@@ -24,6 +28,7 @@ class SshTarget:
     port: int
     user: str
     key_file: str
+    proxy: Optional[str] = None   # the ProxyCommand to a VM on another lab server, expanded
 
 
 def parse_ssh_config(text: str) -> dict[str, SshTarget]:
@@ -38,7 +43,7 @@ def parse_ssh_config(text: str) -> dict[str, SshTarget]:
         if "hostname" not in entry or not keys:
             raise LabError(f"vagrant ssh-config gave no address or key for {name}:\n{text}")
         targets[name] = SshTarget(entry["hostname"], int(entry.get("port", 22)),
-                                  entry.get("user", "vagrant"), keys[0])
+                                  entry.get("user", "vagrant"), keys[0], entry.get("proxycommand"))
     return targets
 
 
@@ -76,7 +81,7 @@ def connect(target: SshTarget) -> Connection:
     config = Config(overrides={"load_ssh_configs": False, "run": {"warn": True, "hide": True}})
     return Connection(
         host=target.host, port=target.port, user=target.user, config=config,
-        connect_timeout=CONNECT_TIMEOUT,
+        connect_timeout=CONNECT_TIMEOUT, gateway=target.proxy,  # a str: Fabric runs it as ProxyCommand
         connect_kwargs={"key_filename": [target.key_file], "look_for_keys": False,
                         "allow_agent": False},
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import time
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def _access(lab, copy, index) -> tuple:
            for n in copy.nodes]
     # the plain ssh line, once Vagrant has told us the addresses
     for name, t in cached_targets(copy).items():
-        out.append((f"plain ssh to {name}", f"ssh -p {t.port} -i {t.key_file} {t.user}@{t.host}"))
+        # a VM on another lab server is reached through it (Vagrant's ProxyCommand)
+        proxy = f"-o ProxyCommand={shlex.quote(t.proxy)} " if t.proxy else ""
+        out.append((f"plain ssh to {name}", f"ssh {proxy}-p {t.port} -i {t.key_file} {t.user}@{t.host}"))
     return tuple(out)
 
 

@@ -23,9 +23,11 @@ def ssh_argv(lab, node_name: str) -> list[str]:
     """The plain ssh command line for an interactive session on a node."""
     node = lab.node(node_name)
     t = ssh_targets(lab, Vagrant(lab))[node.name]
+    # a VM on another lab server: through that server, as Vagrant's ssh-config says
+    proxy = ["-o", f"ProxyCommand={t.proxy}"] if t.proxy else []
     return ["ssh", "-p", str(t.port), "-i", t.key_file, "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
-            f"{t.user}@{t.host}"]
+            *proxy, f"{t.user}@{t.host}"]
 
 
 def shell(lab, node_name: str) -> None:

@@ -109,10 +109,10 @@ def test_status_shows_each_copys_server(vmhost, klass):
 
 def test_the_remote_copy_resets_to_its_checkpoint_on_its_server(vmhost, klass):
     c = Controller(vmhost)
-    invoke(c, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command", "touch /root/after-base")
+    invoke(c, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command", "touch after-base")
     invoke(c, "reset", "--copy", "2", "--to", "base", "--config", str(klass))
     r = invoke(c, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command",
-               "test -e /root/after-base && echo still || echo gone")
+               "test -e after-base && echo still || echo gone")
     assert r.stdout.strip().endswith("gone")
     invoke(c, "verify", "--copy", "2", "--config", str(klass))
 
