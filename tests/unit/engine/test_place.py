@@ -107,3 +107,26 @@ def test_doctor_reports_each_server_what_it_has_or_why_not(tmp_path):
     assert lab2.status == FAIL and lab2.detail.startswith(f"root@127.0.0.1:{port}: not reached: ")
     assert "Connection refused" in lab2.detail
     assert lab2.fix.startswith(f"`ssh -o BatchMode=yes -p {port} root@127.0.0.1 true` must work")
+
+
+def test_a_remote_copys_vagrantfile_names_its_server_and_vagrant_accepts_it(tmp_path):
+    """lv.uri only for the copy on lab2 (this host's copy keeps vagrant-libvirt's default), and
+    Vagrant with vagrant-libvirt takes it: `vagrant validate` parses the URI as the provider does
+    (host, user, port, keyfile -> its ProxyCommand), without connecting."""
+    import os
+    import shutil
+    import subprocess
+    from k8slab.render import render_vagrantfile, write_vagrantfile
+    lab = lab_with(tmp_path, "  - {name: here, host: local}\n"
+                             "  - {name: lab2, host: lab2.school.example, user: root, port: 2222, key: keys/id}\n")
+    here, there = copies_of(lab)
+    here._server, there._server = "here", "lab2"
+    assert "lv.uri" not in render_vagrantfile(here, "libvirt")
+    assert (f'      lv.uri = "qemu+ssh://root@lab2.school.example:2222/system?no_tty=1&keyfile={tmp_path}/keys/id"\n'
+            in render_vagrantfile(there, "libvirt"))
+    if not shutil.which("vagrant"):
+        pytest.skip("vagrant is not installed")
+    path, _ = write_vagrantfile(there, "libvirt")
+    r = subprocess.run(["vagrant", "validate"], cwd=path.parent, capture_output=True, text=True,
+                       env=dict(os.environ, VAGRANT_CHECKPOINT_DISABLE="1"), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
