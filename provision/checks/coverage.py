@@ -2,7 +2,7 @@
 
 A thing is (stage, kind, name): kind is what provision/stages.py's step does to it ("file": a
 FileStep's path, "service": a ServiceStep's unit, "etcd key", "shell": a ShellStep's name,
-"package", "image": a docker image). tests/unit/test_verify_coverage.py builds every stage's things for the shipped lab
+"package", "image": a docker image). tests/unit/tutorial/test_verify_coverage.py builds every stage's things for the shipped lab
 from the real steps and fails when one has neither a check here nor a reason in not_checked().
 
 Only coverage a check really gives is claimed: the check fails when the stage had not done its
