@@ -82,13 +82,17 @@ def judge_created(result, lab):
     return False, "kubectl create failed", f"is kube-apiserver answering at {lab.apiserver_url}?"
 
 
+def _already(node, broken) -> str:
+    return f"already failing on {node.name}: {'; '.join(broken)}; `invoke up` repairs them"
+
+
 def _hint(lab, node, pod, events, broken=()) -> str:
     text = " ".join(events)
     if lab.cluster.pod_infra_image in text:
         return (f"the pod infrastructure image {lab.cluster.pod_infra_image} is missing on {node.name} "
                 "(kubelet tried a registry instead): the start stage imports k8s-lab's own, `invoke up`")
     if broken:   # what verify already found wrong on that node says more than the pod can
-        return f"already failing on {node.name}: {'; '.join(broken)}; `invoke up` repairs them"
+        return _already(node, broken)
     if pod.reason in ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull") or \
             lab.pods_check.image in text and "ull" in text:
         return (f"{node.name} could not pull the test image {lab.pods_check.image}: set "
@@ -109,6 +113,10 @@ def judge_running(pods_result, events_result, lab, node, found, broken=()):
     pods = {p.name: p for p in parse.parse_kubectl_pods_json(pods_result.stdout)}
     pod = pods.get(pod_name(node))
     if pod is None:
+        # `pods created` made it: a node that turns NotReady while the check waits (its kubelet
+        # stopped, with flanneld) has its pods evicted at once by the controller manager
+        if broken:
+            return False, f"{pod_name(node)} is gone: created, then removed from {node.name}", _already(node, broken)
         return False, f"{pod_name(node)} does not exist", "kubectl create failed: see `pods created`"
     if pod.phase == "Running" and pod.node == node.name and pod.ip:
         found[node.name] = pod

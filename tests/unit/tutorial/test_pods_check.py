@@ -57,6 +57,19 @@ def test_a_pod_that_does_not_start_names_its_node_its_events_and_a_hint(lab):
     assert hint.startswith("docker on k8s-node2 could not start the pod's infrastructure container")
 
 
+def test_a_pod_removed_from_a_failing_node_gets_that_nodes_failures(lab):
+    """Seen on real VMs: flanneld stopped on node2 takes its kubelet down, the node turns NotReady
+    during the wait and its pod is evicted; the pod list is then the captured one without it."""
+    listed = json.loads(cap("debian12-kubectl-get-pods-o-json-pending.json"))
+    listed["items"] = [p for p in listed["items"] if p["metadata"]["name"] != "k8s-lab-check-k8s-node2"]
+    ok, detail, hint = pods.judge_running(res(json.dumps(listed)), res(""), lab, lab.node("k8s-node2"), {},
+                                          ["flanneld active (flanneld inactive)"])
+    assert not ok and detail == "k8s-lab-check-k8s-node2 is gone: created, then removed from k8s-node2"
+    assert hint == "already failing on k8s-node2: flanneld active (flanneld inactive); `invoke up` repairs them"
+    ok, _, hint = pods.judge_running(res(json.dumps(listed)), res(""), lab, lab.node("k8s-node2"), {})
+    assert not ok and hint == "kubectl create failed: see `pods created`"
+
+
 def test_the_infra_images_pull_gets_the_image_hint(lab):
     pod = parse.Pod("k8s-lab-check-k8s-node1", "k8s-node1", "Pending", "", "ContainerCreating")
     # kubelet 1.19's event when the infra image is missing and its registry unreachable, as the
