@@ -51,8 +51,8 @@ def virsh(*args, check: bool = True, timeout: int = TIMEOUT) -> subprocess.Compl
 
 def domains(lab) -> dict:
     """node -> the libvirt domain's UUID, for the nodes whose VM Vagrant created."""
-    ids = machine_ids(lab, "libvirt")
-    return {n.name: Domain(ids[n.name], lab.libvirt_uri) for n in lab.nodes if n.name in ids}
+    ids, uri = machine_ids(lab, "libvirt"), lab.libvirt_uri
+    return {n.name: Domain(ids[n.name], uri) for n in lab.nodes if n.name in ids}
 
 
 def each(doms: dict, fn) -> dict:

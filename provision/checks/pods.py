@@ -82,8 +82,9 @@ def judge_created(result, lab):
     return False, "kubectl create failed", f"is kube-apiserver answering at {lab.apiserver_url}?"
 
 
-def _already(node, broken) -> str:
-    return f"already failing on {node.name}: {'; '.join(broken)}; `invoke up` repairs them"
+def _already(where: str, broken) -> str:
+    """The hint when verify already found these nodes broken: that says more than a pod can."""
+    return f"already failing on {where}: {'; '.join(broken)}; `invoke up` repairs them"
 
 
 def _hint(lab, node, pod, events, broken=()) -> str:
@@ -92,7 +93,7 @@ def _hint(lab, node, pod, events, broken=()) -> str:
         return (f"the pod infrastructure image {lab.cluster.pod_infra_image} is missing on {node.name} "
                 "(kubelet tried a registry instead): the start stage imports k8s-lab's own, `invoke up`")
     if broken:   # what verify already found wrong on that node says more than the pod can
-        return _already(node, broken)
+        return _already(node.name, broken)
     if pod.reason in ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull") or \
             lab.pods_check.image in text and "ull" in text:
         return (f"{node.name} could not pull the test image {lab.pods_check.image}: set "
@@ -116,7 +117,7 @@ def judge_running(pods_result, events_result, lab, node, found, broken=()):
         # `pods created` made it: a node that turns NotReady while the check waits (its kubelet
         # stopped, with flanneld) has its pods evicted at once by the controller manager
         if broken:
-            return False, f"{pod_name(node)} is gone: created, then removed from {node.name}", _already(node, broken)
+            return False, f"{pod_name(node)} is gone: created, then removed from {node.name}", _already(node.name, broken)
         return False, f"{pod_name(node)} does not exist", "kubectl create failed: see `pods created`"
     if pod.phase == "Running" and pod.node == node.name and pod.ip:
         found[node.name] = pod
@@ -142,7 +143,7 @@ def judge_ping(result, src, dst, ip, broken):
     p = parse.parse_ping(result.stdout + result.stderr)
     if p.received:
         return True, f"{p.received}/{p.transmitted} replies from the pod on {dst} ({ip})", ""
-    hint = (f"already failing on these nodes: {'; '.join(broken)}; `invoke up` repairs them" if broken
+    hint = (_already("these nodes", broken) if broken
             else "the overlay does not carry pod traffic between these nodes: the network group's checks")
     return False, f"no reply from the pod on {dst} ({ip}) to the pod on {src}", hint
 

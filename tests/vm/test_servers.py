@@ -105,8 +105,8 @@ def test_status_shows_each_copys_server(vmhost, klass):
     table = rows(r.stdout)
     assert table[f"{NAME}-1"][1] == "here" and table[f"{NAME}-2"][1] == "lab2", r.stdout
     data = json.loads(invoke(c, "status", "--json", "--config", str(klass)).stdout)
-    assert [c["server"] for c in data["copies"]] == ["here", "lab2"]
-    assert all(n["state"] == "running" for c in data["copies"] for n in c["nodes"])
+    assert [cp["server"] for cp in data["copies"]] == ["here", "lab2"]
+    assert all(n["state"] == "running" for cp in data["copies"] for n in cp["nodes"])
     # copy 2's VM is reached through server 2, as vagrant-libvirt derives it from the copy's
     # libvirt URI; the class page's plain ssh line carries it and works as printed
     config = (klass.parent / ".lab" / f"{NAME}-2" / "ssh-config").read_text()
