@@ -31,6 +31,17 @@ def pod_name(node) -> str:
     return f"k8s-lab-check-{node.name}"
 
 
+def tolerations(seconds: int) -> list:
+    """Stay bound through a node's short NotReady (its kubelet restarted by `up`'s repair).
+
+    The tutorial's `--admission-control=AlwaysAdmit` replaces the default admission plugins, so
+    DefaultTolerationSeconds (300 s for these two taints) is off: without these, the taint
+    manager deletes the pod the moment its node turns NotReady, and the check would wait for a
+    pod that no longer exists (seen on the test VMs after a repair restarted node2's kubelet)."""
+    return [{"key": f"node.kubernetes.io/{taint}", "operator": "Exists", "effect": "NoExecute",
+             "tolerationSeconds": seconds} for taint in ("not-ready", "unreachable")]
+
+
 def manifest(lab) -> str:
     """A v1 List of one pod per node, pinned by the hostname label kubelet gives its node."""
     pods = [{
@@ -40,6 +51,7 @@ def manifest(lab) -> str:
             "nodeSelector": {"kubernetes.io/hostname": n.name},
             "terminationGracePeriodSeconds": 0,
             "restartPolicy": "Never",
+            "tolerations": tolerations(lab.pods_check.timeout),
             "containers": [{"name": "probe", "image": lab.pods_check.image,
                             # never a registry for an image the node has (`:latest` would pull)
                             "imagePullPolicy": "IfNotPresent",

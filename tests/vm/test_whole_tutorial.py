@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from provision.checks import pods
 from provision.lab import load_lab
 from k8slab.facts import Facts
 from k8slab.steps import FileStep
@@ -244,6 +245,34 @@ def test_pods_run_on_both_nodes_and_reach_each_other(vmhost, lab):
     capture(lab, "k8s-master", "kubectl-run-replicas-1.20.txt", f"exit {old.returncode}\n{old.stdout}{old.stderr}")
     on_node(vmhost, lab, "k8s-master", "kubectl delete pod web web-1 web-old --grace-period=0 --force "
                                        "--ignore-not-found; kubectl delete deployment web-old --ignore-not-found")
+
+
+def test_check_pods_outlast_a_not_ready_taint_that_evicts_a_plain_pod(vmhost, lab):
+    """The tutorial's AlwaysAdmit leaves out DefaultTolerationSeconds, so a node that turns
+    NotReady (its kubelet restarted by a repair) loses its pods at once. The check's pods
+    tolerate it for pods_check.timeout; a plain pod beside them, the control, is evicted."""
+    master = "k8s-master"
+    plain = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "plain", "labels": {"k8s-lab-check": "pods"}},
+             "spec": {"nodeSelector": {"kubernetes.io/hostname": "k8s-node2"}, "terminationGracePeriodSeconds": 0,
+                      "containers": [{"name": "p", "image": "docker.io/library/busybox:1.28",
+                                      "imagePullPolicy": "IfNotPresent", "command": ["sleep", "3600"]}]}}
+    both = json.loads(pods.manifest(load_lab(lab)))
+    both["items"].append(plain)
+    taint = "kubectl taint nodes k8s-node2 node.kubernetes.io/not-ready:NoExecute"
+    try:
+        made = on_node(vmhost, lab, master, f"printf '%s' {shlex.quote(json.dumps(both))} | kubectl create -f - "
+                                            f"&& {taint}")
+        assert made.returncode == 0, made.stdout + made.stderr
+        deadline, names = time.monotonic() + 60, ""
+        while time.monotonic() < deadline:
+            names = on_node(vmhost, lab, master, "kubectl get pods -l k8s-lab-check=pods -o name").stdout
+            if "pod/plain" not in names:
+                break
+            time.sleep(3)
+        assert "pod/plain" not in names, f"the control was not evicted: the taint did nothing\n{names}"
+        assert "pod/k8s-lab-check-k8s-node2" in names, names
+    finally:
+        on_node(vmhost, lab, master, f"{taint}- ; {pods.delete_command(load_lab(lab))}")
 
 
 def up_with_pods_passes(vmhost, lab) -> dict:

@@ -37,6 +37,10 @@ def test_one_pod_per_node_pinned_by_its_hostname_label_never_pulled_when_present
     assert container == {"name": "probe", "image": "docker.io/library/busybox:1.28",
                          "imagePullPolicy": "IfNotPresent", "command": ["sleep", "3600"]}
     assert pod["spec"]["terminationGracePeriodSeconds"] == 0
+    # AlwaysAdmit leaves out DefaultTolerationSeconds: without these a NotReady blip evicts the pod
+    assert pod["spec"]["tolerations"] == [
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 180},
+        {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 180}]
 
 
 def test_pods_json_pending(lab):
