@@ -170,13 +170,13 @@ def doctor(c, config="", copy=""):
     """Check the host for the lab and all its copies; each problem with its fix.
 
     Vagrant, the provider, KVM, networks, memory, disk, CPUs, the box, the students' gateway;
-    with servers: each server (reached? its memory, CPUs, disk, KSM) and where `up` would
-    place the copies."""
+    with servers: each server (reached? its memory, CPUs, disk, KSM; the subnets of the copies
+    placed there free?) and where `up` would place the copies."""
     from k8slab import __version__
     from k8slab import copies as class_copies
     from k8slab import doctor as checks
     from k8slab.commands import place
-    from k8slab.doctor import servers
+    from k8slab.doctor import server_networks, servers
     from k8slab.providers import resolve_provider
     from provision import TUTORIAL
     lab = lab_file(config)
@@ -185,10 +185,13 @@ def doctor(c, config="", copy=""):
     print(f"k8s-lab {__version__}, lab file {lab.path}")
     findings = checks.run_doctor(lab, resolve_provider(lab), copies, TUTORIAL)
     reads = place.read_servers(lab) if place.needs_placing(lab) else {}
+    # where the copies are, or where `up` would put those not placed yet (nothing written here)
+    proposed = place.propose(lab, copies, everyone, reads) if reads else None
     findings += servers.findings(lab, reads) if reads else []
+    findings += server_networks.findings(lab, copies, reads, proposed.server_of) if proposed else []
     checks.print_findings(findings)
-    if reads:   # where `up` would put the copies not placed yet (nothing written here)
-        place.proposal(lab, copies, everyone, reads)
+    if proposed:
+        place.show(proposed)
     if checks.blocking(findings):
         raise Exit("doctor: some checks failed; each has its fix above", code=1)
 

@@ -34,17 +34,28 @@ def kept(lab, copies) -> dict:
 
 
 def read_servers(lab) -> dict:
-    """server name -> its Capacity, or why it was not read; all servers at once."""
+    """server name -> its Capacity (a servers.ServerRead: its networks too), or why it was not
+    read; all servers at once."""
     with ThreadPoolExecutor(max_workers=len(lab.servers)) as pool:
         return dict(zip((s.name for s in lab.servers), pool.map(lambda s: read_server(lab, s), lab.servers)))
 
 
-def proposal(lab, copies: list, everyone: list, reads: dict):
-    """The placement of copies, shown as a table; nothing written (doctor shows it so)."""
+def propose(lab, copies: list, everyone: list, reads: dict) -> placement.Placement:
+    """Where copies (of the class everyone) are, or would go; nothing shown or written (doctor
+    checks each server's subnets for it, then shows it)."""
     have = kept(lab, everyone)
-    p = placement.place_lab(lab, reads, have, wanted=[c.copy_index for c in copies],
-                            created=[k for k in have if machine_ids(everyone[k - 1], "libvirt")])
+    return placement.place_lab(lab, reads, have, wanted=[c.copy_index for c in copies],
+                               created=[k for k in have if machine_ids(everyone[k - 1], "libvirt")])
+
+
+def show(p: placement.Placement) -> None:
     ui.table(placement.title(p), list(placement.COLUMNS), placement.table_rows(p))
+
+
+def proposal(lab, copies: list, everyone: list, reads: dict):
+    """The placement of copies, shown as a table; nothing written."""
+    p = propose(lab, copies, everyone, reads)
+    show(p)
     return p
 
 

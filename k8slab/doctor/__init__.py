@@ -4,6 +4,9 @@ pass, the exact fix.
 checks.py and networks.py: the checks, pure functions of their inputs (tests feed them real
 ones); probes.py reads those inputs from the host; run.py puts the two together (run_doctor,
 and preflight, which stops `invoke up` before it touches anything); report.py prints findings.
+A class over several lab servers: servers.py reads each server in one command (what it has
+free, its networks) and reports it; server_networks.py checks the class's subnets on each
+remote one.
 """
 from .checks import (GIB, check_box, check_cpus, check_disk, check_libvirt, check_memory,
                      check_vagrant, check_virtualbox, mem_available_mib, parse_box_list,

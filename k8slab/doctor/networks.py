@@ -1,12 +1,13 @@
-"""The lab's subnets against the host's: its interfaces and routes, and VirtualBox's
-host-only ranges. Pure functions of `ip -j` JSON and file text."""
+"""The lab's subnets against a host's (this one or a lab server): its interfaces and routes, its
+libvirt networks' bridges, and VirtualBox's host-only ranges. Pure functions of `ip -j` JSON,
+virsh's and files' text."""
 from __future__ import annotations
 
 import ipaddress
 import json
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from ..allocate.subnets import free_subnets
 from .checks import parse_version
@@ -91,6 +92,19 @@ def host_networks(ip_addr_json: str, ip_route_json: str) -> list:
     return unique
 
 
+def net_info_bridges(text: str) -> list:
+    """[(libvirt network, its bridge)] from `virsh net-info NAME` blocks (LC_ALL=C; virsh-network.c
+    cmdNetworkInfo: "Name:" first, "Bridge:" only for a network that has one)."""
+    out, name = [], None
+    for line in (text or "").splitlines():
+        label, _, value = line.partition(":")
+        if label == "Name":
+            name = value.strip()
+        elif label == "Bridge" and name and value.strip():
+            out.append((name, value.strip()))
+    return out
+
+
 def free_subnet(used: Iterable, prefer: Iterable = ()) -> Optional[IPv4Network]:
     """A /24 in 192.168.0.0/16 that overlaps none of used; those in prefer first."""
     found = free_subnets(used, 1, prefer)
@@ -98,18 +112,23 @@ def free_subnet(used: Iterable, prefer: Iterable = ()) -> Optional[IPv4Network]:
 
 
 def check_subnet_clash(lab_subnets: dict, networks: list, ignore: Iterable = (),
-                       avoid: Iterable = (), prefer: Iterable = (), node_ips: Iterable = ()) -> list:
+                       avoid: Iterable = (), prefer: Iterable = (), node_ips: Iterable = (),
+                       server: str = "", fixes: Optional[Mapping[str, Callable]] = None) -> list:
     """lab_subnets: {lab.yaml key: network}, e.g. {"private_network": ..., "libvirt.management_network": ...}.
     networks: host_networks(). ignore: interfaces the lab itself created (its libvirt bridges).
     avoid: other ranges the suggestion must not overlap (the lab's other ranges). prefer: /24s
-    to suggest first. node_ips: the nodes' addresses, moved into the suggestion in the fix."""
+    to suggest first. node_ips: the nodes' addresses, moved into the suggestion in the fix.
+    server: the lab server whose networks these are, named in each finding ("": this host).
+    fixes: key -> fix(example) for a subnet not set in lab.yaml (a copy's, kept in class.json)."""
     ignore, node_ips = set(ignore), list(node_ips)
     host = [(i, n) for i, n in networks if i not in ignore]
     out, suggested = [], []  # one fix's subnet is taken for the next: two fixes never collide
     for key, subnet in lab_subnets.items():
         clashes = [(i, n) for i, n in host if n.overlaps(subnet)]
+        check = f"server {server}: {key} free" if server else f"{key} free"
         if not clashes:
-            out.append(Finding(f"{key} free", PASS, f"{subnet} overlaps no host network"))
+            out.append(Finding(check, PASS, f"{subnet} overlaps no "
+                               + (f"network of server {server}" if server else "host network")))
             continue
         ifaces = []
         for i, n in clashes:
@@ -120,11 +139,14 @@ def check_subnet_clash(lab_subnets: dict, networks: list, ignore: Iterable = (),
         new = free_subnet(used, prefer)
         if new is not None:
             suggested.append(new)
-        detail = f"{key} {subnet} overlaps the host's " + ", ".join(ifaces)
+        detail = f"{key} {subnet} overlaps {f'server {server}' if server else 'the host'}'s " \
+            + ", ".join(ifaces)
         if subnet == IPv4Network("192.168.0.0/24"):
             detail += " (192.168.0.0/24 is a common home and classroom LAN)"
         example = "192.168.<n>.0/24" if new is None else str(new)
-        if key == "private_network":
+        if fixes and key in fixes:
+            fix = fixes[key](example)
+        elif key == "private_network":
             fix = f"change private_network and the node IPs in lab.yaml, e.g. to {example}"
             if new is not None and new.prefixlen == subnet.prefixlen and node_ips:
                 moved = [str(new.network_address + (int(ip) - int(subnet.network_address)))
@@ -132,5 +154,5 @@ def check_subnet_clash(lab_subnets: dict, networks: list, ignore: Iterable = (),
                 fix += f" (node IPs {', '.join(moved)})"
         else:
             fix = f"change {key} in lab.yaml, e.g. to {example}"
-        out.append(Finding(f"{key} free", FAIL, detail, fix))
+        out.append(Finding(check, FAIL, detail, fix))
     return out

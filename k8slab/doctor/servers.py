@@ -1,21 +1,27 @@
 """The lab servers as doctor and placement read them, from the servers themselves: each in one
 command (this host: a local shell; a remote one: OpenSSH's ssh as vagrant-libvirt reaches it,
-the same ~/.ssh, never a prompt): its memory, CPUs, the pool's free bytes, KSM's state."""
+the same ~/.ssh, never a prompt): its memory, CPUs, the pool's free bytes, KSM's state, and its
+networks (doctor checks the class's subnets against them: server_networks.py)."""
 from __future__ import annotations
 
 import dataclasses
 import subprocess
 from pathlib import Path
+from typing import Optional
 
 from ..allocate import capacity
 from .finding import FAIL, PASS, Finding
+from .networks import host_networks, net_info_bridges
 
 READ_TIMEOUT = 15   # seconds for one server to answer; an unreachable one fails only its copies
 MARK = "@@k8slab-part"
 KSM_FILES = ("run", "pages_shared", "pages_sharing", "full_scans")
 
-# One command, one round trip, on the server: its memory, CPUs, the pool's free bytes, KSM's state.
-# LC_ALL=C: virsh translates its labels.
+# The parts of READ's output, in order, each ended by a MARK line (the last one by the output's end)
+PARTS = ("meminfo", "nodeinfo", "pool", "ksm", "nproc", "df", "addr", "route", "bridges")
+
+# One command, one round trip, on the server: its memory, CPUs, the pool's free bytes, KSM's
+# state, its networks. LC_ALL=C: virsh translates its labels.
 READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodeinfo; echo {MARK}; "
         f"LC_ALL=C virsh -c qemu:///system pool-info default --bytes 2>&1; echo {MARK}; "
         + "; ".join(f"printf '{f}='; cat /sys/kernel/mm/ksm/{f} 2>/dev/null || echo" for f in KSM_FILES)
@@ -23,7 +29,26 @@ READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodei
         # the pool's folder's free bytes, for a server whose pool "default" does not exist yet
         # (vagrant-libvirt makes it there) or whose libvirtd does not answer
         'd=/var/lib/libvirt/images; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
-        'df -B1 --output=avail "$d" | tail -1; echo "$d"')
+        f'df -B1 --output=avail "$d" | tail -1; echo "$d"; echo {MARK}; '
+        # ip is in sbin on some distributions, off a plain ssh command's PATH; its errors are
+        # kept in the part: they say why it was not read ("ip: not found", "-j" unknown)
+        'PATH="$PATH:/usr/sbin:/sbin"; '
+        f"ip -j -4 addr show 2>&1; echo {MARK}; ip -j -4 route show 2>&1; echo {MARK}; "
+        # every libvirt network's bridge, from virsh: libvirt's XML files (what probes.lab_bridges
+        # reads on this host) are root's alone, and the server's user may not be root. Two virsh
+        # calls for any number of networks; virsh goes on past a network gone in between; none
+        # yet (or no libvirtd): an empty part
+        'n=$(LC_ALL=C virsh -c qemu:///system net-list --all --name 2>/dev/null); if [ -n "$n" ]; '
+        """then LC_ALL=C virsh -c qemu:///system "$(printf 'net-info %s; ' $n)" 2>/dev/null; fi""")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerRead(capacity.Capacity):
+    """A server's Capacity (placement takes it as one, as it is) and, from the same round trip,
+    its networks."""
+    networks: Optional[tuple] = None   # host_networks() of the server; None: not read
+    networks_unread: str = ""          # why not
+    bridges: tuple = ()                # (libvirt network, its bridge) for each network it has
 
 
 def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
@@ -46,18 +71,36 @@ def read_server(lab, server):
         return f"no answer in {READ_TIMEOUT + 5} s"
     except FileNotFoundError as e:
         return f"{e.filename} is not installed"
-    parts = r.stdout.split(MARK + "\n")
-    if r.returncode != 0 and len(parts) < 6:
+    if r.returncode != 0 and len(r.stdout.split(MARK + "\n")) < len(PARTS):
         return (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
-    meminfo, nodeinfo, pool, ksm, nproc, df = (parts + [""] * 6)[:6]
-    files = dict(line.split("=", 1) for line in ksm.splitlines() if "=" in line)
-    avail, where = (df.split() + ["", ""])[:2]
-    read = capacity.capacity(meminfo, nodeinfo, pool, {k: v for k, v in files.items() if v.strip()},
+    return parse_read(r.stdout)
+
+
+def parse_read(text: str) -> ServerRead:
+    """What READ printed on a server, parsed."""
+    part = dict(zip(PARTS, text.split(MARK + "\n") + [""] * len(PARTS)))
+    files = dict(line.split("=", 1) for line in part["ksm"].splitlines() if "=" in line)
+    avail, where = (part["df"].split() + ["", ""])[:2]
+    read = capacity.capacity(part["meminfo"], part["nodeinfo"], part["pool"],
+                             {k: v for k, v in files.items() if v.strip()},
                              int(avail) if avail.isdigit() else None, where)
     # libvirt's CPU count is the online CPUs: nproc's, when libvirtd does not answer (yet)
-    if read.cpus is None and nproc.strip().isdigit():
-        read = dataclasses.replace(read, cpus=int(nproc))
-    return read
+    if read.cpus is None and part["nproc"].strip().isdigit():
+        read = dataclasses.replace(read, cpus=int(part["nproc"]))
+    networks, unread = None, ""
+    try:
+        # every host has lo: an empty listing is an ip that printed nothing, not no networks
+        if not part["addr"].strip() or not part["route"].strip():
+            raise ValueError("`ip -j -4 addr/route show` printed nothing")
+        networks = tuple(host_networks(part["addr"], part["route"]))
+    except (ValueError, TypeError, AttributeError) as e:
+        # ip's own message when it printed one instead of JSON (not installed, no -j)
+        said = next((line for line in (part["addr"] + part["route"]).splitlines()
+                     if line.strip() and not line.lstrip().startswith(("[", "{"))), "")
+        unread = said.strip() or str(e)
+    return ServerRead(**{f.name: getattr(read, f.name) for f in dataclasses.fields(read)},
+                      networks=networks, networks_unread=unread,
+                      bridges=tuple(net_info_bridges(part["bridges"])))
 
 
 def findings(lab, reads: dict) -> list:

@@ -138,3 +138,21 @@ def test_suspend_with_no_vm_says_so_and_notes_nothing(tmp_path):
     assert "lab k8s-lab: k8s-master not created, k8s-node1 not created, k8s-node2 not created" in r.stdout
     state = tmp_path / ".lab" / "k8s-lab" / "state.json"
     assert not state.exists() or "suspended" not in state.read_text()
+
+
+def test_doctor_with_an_unreached_server_names_it_checks_no_subnet_there_and_shows_the_placement(tmp_path):
+    """This host read for real, lab2 a closed port on the loopback: lab2's finding says why, no
+    subnet is checked on it (server_networks.py checks the servers reached), the placement table
+    follows the findings, and the failure is doctor's exit 1."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "lab.yaml").write_text((REPO / "lab.yaml").read_text().replace(
+        "provider: auto", "provider: libvirt").replace(
+        "    host: local ", f"    host: local\n  - {{name: lab2, host: 127.0.0.1, port: {port}}}\n#"))
+    r = invoke("doctor", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert f"fail server lab2: fix: `ssh -o BatchMode=yes -p {port} 127.0.0.1 true` must work" in r.stdout
+    assert "server lab2:" not in r.stdout.replace("fail server lab2: fix:", "")
+    assert r.stdout.index("placement of k8s-lab (1 copy") > r.stdout.index("fail server lab2: fix:")
