@@ -8,6 +8,8 @@ the servers' capacities (capacity.py) and the copies kept from earlier runs are 
 - A server's room is what its free memory and disk hold of copies (after its reserve, and after
   this class's copies placed there that will need theirs back), none if one VM has more vCPUs
   than the server, capped by max_copies. A server not reached has no room but keeps its copies.
+- A copy's memory on a server whose KSM is on is what bench/ksm.py measured KSM to leave of it
+  (resources.with_ksm); elsewhere its guests' memory and QEMU's own, in full.
 - When the new copies do not all fit, the placement says so (Placement.refusal): what is kept
   where, what each server can still hold and which resource limits it.
 """
@@ -18,7 +20,7 @@ from typing import Iterable, Mapping, Optional, Union
 
 from ..errors import LabError
 from .capacity import Capacity
-from .resources import GIB, HEADROOM_MIB, Resources, copy_cost
+from .resources import GIB, HEADROOM_MIB, Resources, copy_cost, with_ksm
 
 
 class PlacementError(LabError):
@@ -51,6 +53,13 @@ class ServerPlacement:
     disk_free_bytes: Optional[int] = None
     disk_after_bytes: Optional[int] = None
     cpus: Optional[int] = None
+    copy_mib: Optional[int] = None         # one copy's memory as counted there (KSM or not)
+    ksm_on: bool = False
+
+    @property
+    def holds(self) -> int:
+        """How many copies of this lab the server holds: those kept there and its room."""
+        return len(self.kept) + self.room
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,7 @@ def place(lab: str, copies: int, cost: Resources, servers: Iterable[ServerRoom],
     mine, waiting_mem, waiting_disk, room = {}, {}, {}, {}
     for s in servers:
         mine[s.name] = sorted(k for k, name in kept.items() if name == s.name)
-        waiting_mem[s.name] = cost.memory_mib * sum(k not in running for k in mine[s.name])
+        waiting_mem[s.name] = memory_on(s, cost) * sum(k not in running for k in mine[s.name])
         waiting_disk[s.name] = cost.disk_bytes * sum(k not in created for k in mine[s.name])
         room[s.name] = _room(s, cost, len(mine[s.name]), waiting_mem[s.name], waiting_disk[s.name])
 
@@ -125,13 +134,14 @@ def place(lab: str, copies: int, cost: Resources, servers: Iterable[ServerRoom],
         c = s.capacity or Capacity(None, None, None)
         n = len(new[s.name])
         mem_after = (None if c.mem_available_mib is None
-                     else c.mem_available_mib - waiting_mem[s.name] - n * cost.memory_mib)
+                     else c.mem_available_mib - waiting_mem[s.name] - n * memory_on(s, cost))
         disk_after = (None if c.disk_available_bytes is None
                       else c.disk_available_bytes - waiting_disk[s.name] - n * cost.disk_bytes)
         out.append(ServerPlacement(s.name, s.target, tuple(mine[s.name]), tuple(new[s.name]),
                                    "" if s.capacity else (s.unreachable or "not reached"),
                                    *room[s.name], c.mem_available_mib, mem_after,
-                                   c.disk_available_bytes, disk_after, c.cpus))
+                                   c.disk_available_bytes, disk_after, c.cpus,
+                                   memory_on(s, cost) if s.capacity else None, ksm_on(s)))
     return Placement(lab, copies, cost, tuple(out), tuple(unplaced))
 
 
@@ -145,9 +155,18 @@ def place_lab(lab, reads: Mapping[str, Union[Capacity, str]],
         rooms.append(ServerRoom(s.name, s.target, read if isinstance(read, Capacity) else None,
                                 "" if isinstance(read, Capacity) else read,
                                 s.reserve_memory, s.max_copies))
-    cost = copy_cost(lab.nodes, lab.defaults, lab.checkpoints)
+    cost = copy_cost(lab.nodes, lab.defaults, lab.checkpoints, lab.libvirt.driver)
     lab_file = lab.path.name if lab.path is not None else "lab.yaml"
     return place(lab.name, lab.copies, cost, rooms, kept, lab_file=lab_file, **kw)
+
+
+def ksm_on(s: ServerRoom) -> bool:
+    return bool(s.capacity and s.capacity.ksm and s.capacity.ksm.on)
+
+
+def memory_on(s: ServerRoom, cost: Resources) -> int:
+    """One copy's memory on server s: less where KSM merges the copies' identical pages."""
+    return with_ksm(cost.memory_mib) if ksm_on(s) else cost.memory_mib
 
 
 def _check_kept_servers(kept, servers, lab_file) -> None:
@@ -186,7 +205,7 @@ def _room(s: ServerRoom, cost: Resources, kept_there: int, waiting_mem: int,
     else:
         left = c.mem_available_mib - s.reserve_mib - waiting_mem
         waiting = f" and {_gib_mib(waiting_mem)} for its copies not running" if waiting_mem else ""
-        bounds.append((max(0, left // cost.memory_mib), "memory",
+        bounds.append((max(0, left // memory_on(s, cost)), "memory",
                        f"memory: {_gib_mib(max(0, left))} left after reserve "
                        f"{_gib_mib(s.reserve_mib)}{waiting}"))
     if c.disk_available_bytes is None:
@@ -245,7 +264,7 @@ def title(p: Placement) -> str:
             f"{_gib(c.disk_bytes)} disk):")
 
 
-COLUMNS = ("server", "reached as", "copies", "memory free → after", "disk free → after", "CPUs")
+COLUMNS = ("server", "reached as", "copies", "holds", "memory free → after", "disk free → after", "CPUs")
 
 
 def table_rows(p: Placement) -> list:
@@ -257,15 +276,22 @@ def table_rows(p: Placement) -> list:
                 ([f"{ranges(s.new)} (new)"] if s.new else [])
         if s.unreachable:
             rows.append((s.name, s.target, ", ".join(parts + [f"unreachable: {s.unreachable}"]),
-                         "", "", ""))
+                         "", "", "", ""))
             continue
-        rows.append((s.name, s.target, ", ".join(parts) or "none",
+        rows.append((s.name, s.target, ", ".join(parts) or "none", _holds(s),
                      _free_after(s.mem_free_mib, s.mem_after_mib, 1024 * 1024),
                      _free_after(s.disk_free_bytes, s.disk_after_bytes, 1),
                      "not read" if s.cpus is None else str(s.cpus)))
     if p.unplaced:
-        rows.append(("(none)", "", f"{ranges(p.unplaced)} (do not fit)", "", "", ""))
+        rows.append(("(none)", "", f"{ranges(p.unplaced)} (do not fit)", "", "", "", ""))
     return rows
+
+
+def _holds(s: ServerPlacement) -> str:
+    """How many copies of this lab the server holds, and what bounds it; with KSM on, the
+    smaller memory per copy it was counted with."""
+    ksm = f", KSM on: {_gib_mib(s.copy_mib)} a copy" if s.ksm_on and s.copy_mib else ""
+    return f"{s.holds} ({s.limit}{ksm})"
 
 
 def _free_after(free, after, unit) -> str:

@@ -14,8 +14,11 @@ def print_findings(findings, console=None) -> None:
     from ..ui import console as default_console
     console = console or default_console
     t = Table(title="doctor", title_justify="left")
-    for c in ("check", "status", "detail"):
-        t.add_column(c)
+    # the check and its status never wrap (a script or a test finds a row by its check); the
+    # detail does, when the terminal is narrow
+    t.add_column("check", no_wrap=True)
+    t.add_column("status", no_wrap=True)
+    t.add_column("detail")
     for f in findings:
         t.add_row(escape(f.check), STYLE.get(f.status, escape(f.status)), escape(f.detail))
     console.print(t)

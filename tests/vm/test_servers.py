@@ -12,7 +12,9 @@ of the class on either server.
 from __future__ import annotations
 
 import json
+import os
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -69,13 +71,28 @@ def klass(vmhost, tmp_path_factory):
 
 
 def rows(out: str) -> dict:
-    """The rows of the tables in out (rich's box lines), by their first cell."""
-    found = {}
+    """The rows of the tables in out (rich's box lines), by their first cell; a row rich wrapped
+    over several lines (its first cell empty on the next ones) is joined back, cell by cell."""
+    found, last = {}, None
     for line in out.splitlines():
-        if line.startswith("│"):
-            cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if not line.startswith("│"):
+            last = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if cells[0] or last is None:
+            last = cells
             found.setdefault(cells[0], cells)
+        else:
+            last[:] = [f"{a} {b}".strip() for a, b in zip(last, cells)]
     return found
+
+
+def capture(name, text):
+    """Keep a real output for the README (K8SLAB_CAPTURE=DIR)."""
+    folder = os.environ.get("K8SLAB_CAPTURE")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / name).write_text(text)
 
 
 def domains_here(vmhost):
@@ -102,6 +119,7 @@ def test_up_places_one_copy_per_server_and_both_verify(vmhost, klass):
 def test_status_shows_each_copys_server(vmhost, klass):
     c = Controller(vmhost)
     r = invoke(c, "status", "--config", str(klass))
+    capture("status-two-servers.txt", r.stdout)
     table = rows(r.stdout)
     assert table[f"{NAME}-1"][1] == "here" and table[f"{NAME}-2"][1] == "lab2", r.stdout
     data = json.loads(invoke(c, "status", "--json", "--config", str(klass)).stdout)
@@ -116,6 +134,23 @@ def test_status_shows_each_copys_server(vmhost, klass):
     r = c.run([argv[0], "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                *argv[1:], "hostname"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "k8s-master", plain + "\n" + r.stderr
+
+
+def test_doctor_checks_each_server_its_subnets_and_what_it_holds(vmhost, klass):
+    """doctor reads server 2 over SSH (memory, CPUs, pool, KSM, its networks and libvirt's
+    bridges): copy 2's management network is free there (its own bridge is no clash), and the
+    placement says how many copies of this lab each server holds."""
+    r = invoke(Controller(vmhost), "doctor", "--config", str(klass), check=False)
+    capture("doctor-two-servers.txt", r.stdout)
+    table = rows(r.stdout)
+    read = table["server lab2"]
+    assert read[1] == "pass" and read[2].startswith(f"root@{server2.SERVER_IP}:22: "), r.stdout
+    assert "GiB memory available" in read[2] and "KSM" in read[2], r.stdout
+    subnet = table[f"server lab2: {NAME}-2's management network free"]
+    assert subnet[1] == "pass" and "overlaps no host network" in subnet[2], r.stdout
+    assert f"server lab2: {NAME}-1's management network free" not in table, r.stdout   # copy 1 is here
+    assert table["here"][2:4] == ["1 (kept)", "1 (max_copies)"], r.stdout
+    assert table["lab2"][2] == "2 (kept)" and table["lab2"][3].split()[0].isdigit(), r.stdout
 
 
 def test_the_remote_copy_resets_to_its_checkpoint_on_its_server(vmhost, klass):

@@ -6,14 +6,15 @@ from __future__ import annotations
 import pytest
 
 from k8slab import ui
+from k8slab.allocate import capacity
 from k8slab.allocate.capacity import Capacity
 from k8slab.allocate.placement import (COLUMNS, PlacementError, ServerRoom, place, place_lab,
                                        ranges, table_rows, title)
-from k8slab.allocate.resources import (DISK_PER_VM, GIB, HEADROOM_MIB, VM_OVERHEAD_MIB, Resources,
-                                       copy_cost)
+from k8slab.allocate.resources import (DISK_PER_VM, GIB, HEADROOM_MIB, KSM_SAVED_PERCENT, VM_OVERHEAD_MIB,
+                                       Resources, copy_cost, with_ksm)
 
 # one copy: 3 VMs of 1 GiB (+ QEMU's overhead each), 9 GiB of disk, VMs of 1 vCPU
-COST = Resources(vms=3, memory_mib=3 * (1024 + VM_OVERHEAD_MIB), cpus=3, disk_bytes=3 * DISK_PER_VM,
+COST = Resources(vms=3, memory_mib=3 * (1024 + VM_OVERHEAD_MIB["kvm"]), cpus=3, disk_bytes=3 * DISK_PER_VM,
                  max_vm_cpus=1)
 PER_COPY = COST.memory_mib   # 3522 MiB
 
@@ -41,7 +42,10 @@ def where(p) -> dict:
 def test_a_copys_cost_counts_qemus_overhead_and_its_checkpoints_memory(engine_lab):
     # the engine lab: 3 nodes of defaults.memory 1024 MiB, 1 vCPU
     plain = copy_cost(engine_lab.nodes, engine_lab.defaults)
-    assert plain == Resources(3, 3 * 1024 + 3 * VM_OVERHEAD_MIB, 3, 3 * DISK_PER_VM, 1)
+    assert plain == Resources(3, 3 * 1024 + 3 * VM_OVERHEAD_MIB["kvm"], 3, 3 * DISK_PER_VM, 1)
+    # under plain emulation each QEMU also holds TCG's translation buffer (bench/ksm.py measured it)
+    emulated = copy_cost(engine_lab.nodes, engine_lab.defaults, driver="qemu")
+    assert emulated.memory_mib == 3 * 1024 + 3 * VM_OVERHEAD_MIB["qemu"] > plain.memory_mib
     # an internal snapshot with memory keeps the guests' RAM in the qcow2 files
     two = copy_cost(engine_lab.nodes, engine_lab.defaults, ["base", "etcd"])
     assert two.disk_bytes == 3 * DISK_PER_VM + 2 * 3 * GIB and two.memory_mib == plain.memory_mib
@@ -156,7 +160,7 @@ def test_an_unreachable_server_keeps_its_copies_and_takes_no_new_one():
     assert (lab1.room, lab1.limit, lab1.unreachable) == (
         0, "unreachable", "ssh: connect to host lab3 port 22: No route to host")
     assert table_rows(p)[0] == ("lab1", "root@lab1:22", "1-2 (kept), unreachable: ssh: connect to "
-                                "host lab3 port 22: No route to host", "", "", "")
+                                "host lab3 port 22: No route to host", "", "", "", "")
 
 
 # ---- max_copies and the vCPU limit ----
@@ -199,7 +203,7 @@ def test_a_class_that_does_not_fit_says_what_is_where_and_what_limits_each_serve
     with pytest.raises(PlacementError) as e:
         p.check()
     assert str(e.value) == p.refusal
-    assert table_rows(p)[-1] == ("(none)", "", "11-12 (do not fit)", "", "", "")
+    assert table_rows(p)[-1] == ("(none)", "", "11-12 (do not fit)", "", "", "", "")
 
 
 def test_one_copy_that_does_not_fit_anywhere():
@@ -230,9 +234,9 @@ def test_the_placement_table():
               running=range(1, 7), created=range(1, 7))
     assert title(p) == "placement of k8s-lab (12 copies; each 3 VMs, 3.4 GiB memory, 9.0 GiB disk):"
     assert table_rows(p) == [
-        ("lab1", "this host", "1-6 (kept), 7-9 (new)", "13.0 → 2.7 GiB", "210 → 183 GiB", "16"),
-        ("lab2", "root@lab2.school:22", "10-12 (new)", "15.1 → 4.8 GiB", "180 → 153 GiB", "8"),
-        ("lab3", "root@lab3:22", "none", "2.7 → 2.7 GiB", "1000 → 1000 GiB", "8")]
+        ("lab1", "this host", "1-6 (kept), 7-9 (new)", "9 (memory)", "13.0 → 2.7 GiB", "210 → 183 GiB", "16"),
+        ("lab2", "root@lab2.school:22", "10-12 (new)", "4 (memory)", "15.1 → 4.8 GiB", "180 → 153 GiB", "8"),
+        ("lab3", "root@lab3:22", "none", "0 (memory)", "2.7 → 2.7 GiB", "1000 → 1000 GiB", "8")]
 
 
 def test_the_table_prints_through_ui_table(capsys):
@@ -261,7 +265,7 @@ servers:
   - {name: lab3, host: lab3.school.example}
 """)
     per_copy = copy_cost(lab.nodes, lab.defaults, lab.checkpoints)
-    assert per_copy.memory_mib == 2 * (1024 + VM_OVERHEAD_MIB)
+    assert per_copy.memory_mib == 2 * (1024 + VM_OVERHEAD_MIB["kvm"])
     assert per_copy.disk_bytes == 2 * DISK_PER_VM + 2048 * 1024 ** 2
     roomy = Capacity(64 * 1024, 8, 500 * GIB)
     p = place_lab(lab, {"lab1": roomy, "lab2": Capacity(2048 + per_copy.memory_mib, 8, 500 * GIB),
@@ -275,3 +279,22 @@ servers:
     # the lab file's own name in the message about a server it no longer lists
     with pytest.raises(PlacementError, match="which lab.yaml no longer lists"):
         place_lab(lab, {}, kept={1: "gone"})
+
+
+# ---- KSM ----
+
+def test_a_server_with_ksm_on_counts_the_measured_smaller_copy_and_holds_more():
+    """KSM_SAVED_PERCENT is bench/ksm.py's measurement (docs/benchmarks.md); the KSM texts are
+    what Debian 12's /sys/kernel/mm/ksm shows with merging on and off."""
+    assert 0 < KSM_SAVED_PERCENT < 100
+    small = with_ksm(PER_COPY)
+    mem = HEADROOM_MIB + 6 * small        # exactly six copies at the KSM figure
+    on = capacity.ksm_state({"run": "1", "pages_shared": "1200", "pages_sharing": "90000"})
+    off = capacity.ksm_state({"run": "0", "pages_shared": "0", "pages_sharing": "0"})
+    merged, plain = (ServerRoom("a", "this host", Capacity(mem, 8, 1000 * GIB, ksm)) for ksm in (on, off))
+    p_on, p_off = place("x", 8, COST, [merged]), place("x", 8, COST, [plain])
+    assert p_on.servers[0].room == 6 and p_on.servers[0].copy_mib == small
+    assert p_off.servers[0].room == (6 * small) // PER_COPY < 6
+    assert p_on.servers[0].mem_after_mib == mem - 6 * small
+    assert table_rows(p_on)[0][3] == f"6 (memory, KSM on: {small / 1024:.1f} GiB a copy)"
+    assert table_rows(p_off)[0][3] == f"{p_off.servers[0].room} (memory)"
