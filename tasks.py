@@ -187,7 +187,8 @@ def doctor(c, config="", copy=""):
     reads = place.read_servers(lab) if place.needs_placing(lab) else {}
     # where the copies are, or where `up` would put those not placed yet (nothing written here)
     proposed = place.propose(lab, copies, everyone, reads) if reads else None
-    findings += servers.findings(lab, reads) if reads else []
+    findings += servers.findings(lab, reads) if reads else \
+        [servers.room_here(lab, servers.read_server(lab, lab.servers[0]))]
     findings += server_networks.findings(lab, copies, reads, proposed.server_of) if proposed else []
     checks.print_findings(findings)
     if proposed:

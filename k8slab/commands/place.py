@@ -45,7 +45,16 @@ def propose(lab, copies: list, everyone: list, reads: dict) -> placement.Placeme
     checks each server's subnets for it, then shows it)."""
     have = kept(lab, everyone)
     return placement.place_lab(lab, reads, have, wanted=[c.copy_index for c in copies],
-                               created=[k for k in have if machine_ids(everyone[k - 1], "libvirt")])
+                               created=[k for k in have if machine_ids(everyone[k - 1], "libvirt")],
+                               running=running(everyone, have, reads))
+
+
+def running(everyone: list, have: dict, reads: dict) -> list:
+    """The kept copies whose every VM runs on their server, as its read says: their memory is
+    already out of its MemAvailable, not still to be taken from it."""
+    return [k for k, name in have.items()
+            if all(everyone[k - 1].names.domain(n.name) in getattr(reads.get(name), "running", ())
+                   for n in everyone[k - 1].nodes)]
 
 
 def show(p: placement.Placement) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..allocate import capacity
-from .finding import FAIL, PASS, Finding
+from .finding import FAIL, PASS, WARN, Finding
 from .networks import host_networks, net_info_bridges
 
 READ_TIMEOUT = 15   # seconds for one server to answer; an unreachable one fails only its copies
@@ -18,7 +18,7 @@ MARK = "@@k8slab-part"
 KSM_FILES = ("run", "pages_shared", "pages_sharing", "full_scans")
 
 # The parts of READ's output, in order, each ended by a MARK line (the last one by the output's end)
-PARTS = ("meminfo", "nodeinfo", "pool", "ksm", "nproc", "df", "addr", "route", "bridges")
+PARTS = ("meminfo", "nodeinfo", "pool", "ksm", "nproc", "df", "addr", "route", "bridges", "running")
 
 # One command, one round trip, on the server: its memory, CPUs, the pool's free bytes, KSM's
 # state, its networks. LC_ALL=C: virsh translates its labels.
@@ -39,7 +39,9 @@ READ = (f"cat /proc/meminfo; echo {MARK}; LC_ALL=C virsh -c qemu:///system nodei
         # calls for any number of networks; virsh goes on past a network gone in between; none
         # yet (or no libvirtd): an empty part
         'n=$(LC_ALL=C virsh -c qemu:///system net-list --all --name 2>/dev/null); if [ -n "$n" ]; '
-        """then LC_ALL=C virsh -c qemu:///system "$(printf 'net-info %s; ' $n)" 2>/dev/null; fi""")
+        """then LC_ALL=C virsh -c qemu:///system "$(printf 'net-info %s; ' $n)" 2>/dev/null; fi; """
+        # the domains running there: their memory is already out of MemAvailable (placement)
+        f"echo {MARK}; LC_ALL=C virsh -c qemu:///system list --name --state-running 2>/dev/null")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +51,7 @@ class ServerRead(capacity.Capacity):
     networks: Optional[tuple] = None   # host_networks() of the server; None: not read
     networks_unread: str = ""          # why not
     bridges: tuple = ()                # (libvirt network, its bridge) for each network it has
+    running: frozenset = frozenset()   # the libvirt domains running there
 
 
 def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
@@ -100,7 +103,8 @@ def parse_read(text: str) -> ServerRead:
         unread = said.strip() or str(e)
     return ServerRead(**{f.name: getattr(read, f.name) for f in dataclasses.fields(read)},
                       networks=networks, networks_unread=unread,
-                      bridges=tuple(net_info_bridges(part["bridges"])))
+                      bridges=tuple(net_info_bridges(part["bridges"])),
+                      running=frozenset(part["running"].split()))
 
 
 def findings(lab, reads: dict) -> list:
@@ -124,3 +128,21 @@ def findings(lab, reads: dict) -> list:
                          else f"KSM off (run {read.ksm.run}); k8s-lab never switches it on")
         out.append(Finding(f"server {s.name}", PASS, f"{s.target}: " + ", ".join(parts)))
     return out
+
+
+def room_here(lab, read) -> Finding:
+    """For a lab on this host alone: how many more copies of it this host has room for, counted
+    as placement counts a server (guests, QEMU's own by driver, KSM's measured saving when KSM is
+    on here, the reserve), so the figure matches what a `servers:` list would show."""
+    from ..allocate import placement
+    if not isinstance(read, capacity.Capacity):
+        return Finding("room for copies", WARN, f"this host's memory and disk not read: {read}",
+                       "run `virsh -c qemu:///system nodeinfo` to see why")
+    p = placement.place_lab(lab, {lab.servers[0].name: read}, {}, wanted=[])
+    s = p.servers[0]
+    ksm = ("KSM on: measured saving counted" if s.ksm_on else
+           "KSM off; k8s-lab never switches it on" if read.ksm is not None else "no KSM")
+    return Finding("room for copies", PASS,
+                   f"{s.room} more {'copy' if s.room == 1 else 'copies'} of this lab fit here "
+                   f"({s.copy_mib / 1024:.1f} GiB memory each: its VMs and QEMU's own; {ksm}), "
+                   f"bound by {s.detail}")

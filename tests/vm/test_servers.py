@@ -147,7 +147,7 @@ def test_doctor_checks_each_server_its_subnets_and_what_it_holds(vmhost, klass):
     assert read[1] == "pass" and read[2].startswith(f"root@{server2.SERVER_IP}:22: "), r.stdout
     assert "GiB memory available" in read[2] and "KSM" in read[2], r.stdout
     subnet = table[f"server lab2: {NAME}-2's management network free"]
-    assert subnet[1] == "pass" and "overlaps no host network" in subnet[2], r.stdout
+    assert subnet[1] == "pass" and "overlaps no network of server lab2" in subnet[2], r.stdout
     assert f"server lab2: {NAME}-1's management network free" not in table, r.stdout   # copy 1 is here
     assert table["here"][2:4] == ["1 (kept)", "1 (max_copies)"], r.stdout
     assert table["lab2"][2] == "2 (kept)" and table["lab2"][3].split()[0].isdigit(), r.stdout

@@ -40,13 +40,14 @@ def ksm_part() -> str:
     return "".join(f"{f}={captured('sys-kernel-mm-ksm-off/' + f)}" for f in KSM_FILES)
 
 
-def read_output(addr=None, route=None, bridges="virsh-test-driver-net-info-with-copy.txt") -> str:
+def read_output(addr=None, route=None, bridges="virsh-test-driver-net-info-with-copy.txt",
+                running="") -> str:
     """What READ prints on a server: its parts in order, each followed by a MARK line but the last."""
     parts = [captured("proc-meminfo-host.txt"), captured("virsh-nodeinfo.txt"),
              captured("virsh-pool-info-bytes.txt"), ksm_part(), "2\n", DF,
              captured("ip-j-addr-busy.json") if addr is None else addr,
              captured("ip-j-route-busy.json") if route is None else route,
-             captured(bridges) if bridges else ""]
+             captured(bridges) if bridges else "", running]
     return "".join(p + MARK + "\n" for p in parts[:-1]) + parts[-1]
 
 
@@ -188,3 +189,35 @@ def test_doctor_checks_the_copies_it_was_asked_about(lab_from_text):
     one = copy_of(lab, 1, "192.168.131.0/24")
     assert server_networks.findings(lab, [one], {"lab2": parse_read(read_output())},
                                     {1: "here", 2: "lab2"}) == []
+
+
+# ---- how many more copies this host has room for (a lab without servers:) ----
+
+def test_a_lab_on_this_host_alone_is_told_how_many_more_copies_fit(engine_lab):
+    """This machine's MemAvailable (23504 MiB) less the 1 GiB reserve, over one copy of the
+    engine lab (3 VMs of 1 GiB, QEMU's own 150 MiB each under KVM): 6 more; KSM off, as read."""
+    from k8slab.doctor.servers import room_here
+    f = room_here(engine_lab, parse_read(read_output()))
+    assert f.status == PASS, f
+    assert f.detail.startswith("6 more copies of this lab fit here (3.4 GiB memory each: its VMs "
+                               "and QEMU's own; KSM off; k8s-lab never switches it on), bound by memory: "), f
+    unread = room_here(engine_lab, "sh: 1: virsh: not found")
+    assert unread.status == WARN and "not read: sh: 1: virsh: not found" in unread.detail
+
+
+# ---- the domains running on a server ----
+
+def test_the_running_domains_read_there_make_a_kept_copy_running(lab_from_text):
+    """`virsh list --name --state-running` as libvirt's test driver prints it (its one domain
+    "test", then an empty line); a kept copy runs when every VM of it is in that list."""
+    from k8slab.commands.place import running
+    assert parse_read(read_output(running=captured("virsh-test-driver-list-running.txt"))).running == {"test"}
+    assert parse_read(read_output()).running == frozenset()      # none running, or no libvirtd
+    lab = class_lab(lab_from_text)
+    everyone = [copy_of(lab, 1, "192.168.121.0/24"), copy_of(lab, 2, "192.168.123.0/24")]
+    names = everyone[1].names
+    both = parse_read(read_output(running=f"{names.domain('k8s-master')}\n{names.domain('k8s-node1')}\n\n"))
+    half = parse_read(read_output(running=f"{names.domain('k8s-master')}\n\n"))
+    have = {1: "here", 2: "lab2"}
+    assert running(everyone, have, {"here": "not reached", "lab2": both}) == [2]
+    assert running(everyone, have, {"here": both, "lab2": half}) == []   # copy 1's VMs are not in it
