@@ -151,6 +151,9 @@ def test_doctor_checks_each_server_its_subnets_and_what_it_holds(vmhost, klass):
     assert f"server lab2: {NAME}-1's management network free" not in table, r.stdout   # copy 1 is here
     assert table["here"][2:4] == ["1 (kept)", "1 (max_copies)"], r.stdout
     assert table["lab2"][2] == "2 (kept)" and table["lab2"][3].split()[0].isdigit(), r.stdout
+    # both copies run (READ lists server 2's running domains): nothing more to take from its memory
+    free, after = table["lab2"][4].removesuffix(" GiB").split(" → ")
+    assert free == after, r.stdout
 
 
 def test_the_remote_copy_resets_to_its_checkpoint_on_its_server(vmhost, klass):
