@@ -39,5 +39,5 @@ def destroy(lab, copies: list) -> list:
         try:
             return each(copies, one)
         finally:
-            gateway_service.stop(lab)
+            gateway_service.stop(lab, purge=True)   # nothing of the class left on its servers
     return with_gateway(lab, lambda: each(copies, one))

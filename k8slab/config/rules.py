@@ -239,12 +239,6 @@ def _server_problems(lab: dict, loaded: yamlpos.Loaded, add) -> None:
         add(("servers",), "needs the libvirt provider (a copy on another server is a libvirt "
             "connection over SSH); set provider: libvirt")
     gateway = loaded.data.get("gateway")
-    if remote and isinstance(gateway, dict):
-        # the gateway reaches the VMs of its own host only (a NAT network admits no connection
-        # from outside): one per server is designed (design section 5), not built yet
-        names = ", ".join(s.get("name", "?") for s in lab.get("servers", []) if s.get("host", "local") != "local")
-        add(("gateway",), f"the students' gateway serves copies on this host only for now, and "
-            f"servers lists {names} on other hosts; leave out gateway, or those servers")
     if len(raw) > 1 and isinstance(gateway, dict) and gateway.get("address") is not None:
         # one gateway per server (design section 5): a single address would send every student
         # to one server's gateway, which cannot reach the other servers' VMs

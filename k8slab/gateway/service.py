@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from .. import state, ui
+from .. import classfile, state, ui
+from ..config.schema import Server
 from ..copies import expand
 from ..errors import LabError
 from ..workdir import class_folder, write_if_changed
-from . import handout, keys, pubkey, roster, sshd, vms
+from . import handout, keys, pubkey, remote, roster, sshd, vms
 from .pubkey import PublicKey
 
 
@@ -40,7 +41,10 @@ def login_user(lab) -> str:
 
 
 def address(lab) -> str:
-    return lab.gateway.address or socket.getfqdn()
+    """The address students type for this host's gateway (a class over several servers names
+    it as this host's servers[k].gateway_address)."""
+    here = next((s for s in lab.servers if not s.remote), None)
+    return lab.gateway.address or (here.gateway_address if here else None) or socket.getfqdn()
 
 
 def student_key(lab, seat: roster.Seat, make: bool = True) -> Optional[PublicKey]:
@@ -84,7 +88,20 @@ def _seats(lab, copies) -> list[SeatStatus]:
     return [_status(lab, seat, gone) for seat in roster.seats(lab, copies)]
 
 
-def _handout(lab, s: SeatStatus, host_key: PublicKey) -> handout.Handout:
+@dataclass(frozen=True)
+class Door:
+    """The gateway a seat's student knocks at: the one on the server holding their copy."""
+    server: Optional[Server]     # None: this host's gateway
+    host: str                    # the address students type
+    user: str                    # the gateway's one login account
+    host_key: PublicKey
+
+    @property
+    def where(self) -> str:
+        return "this host" if self.server is None else f"server {self.server.name}"
+
+
+def _handout(lab, s: SeatStatus, door: Door) -> handout.Handout:
     rec = s.nodes
     stages = state.applied_stages(s.seat.copy)
     stage = stages[-1] if stages else "none"
@@ -95,35 +112,37 @@ def _handout(lab, s: SeatStatus, host_key: PublicKey) -> handout.Handout:
         private = keys.student_key_path(class_folder(lab), s.seat.student).read_text()
     return handout.Handout(
         lab=lab.name, student=s.seat.student, index=s.seat.index, copies=lab.copies,
-        gateway_host=address(lab), gateway_port=lab.gateway.port, gateway_user=login_user(lab),
-        gateway_host_key=host_key.line, nodes=nodes, master=lab.home_node().name, stage=stage,
+        gateway_host=door.host, gateway_port=lab.gateway.port, gateway_user=door.user,
+        gateway_host_key=door.host_key.line, nodes=nodes, master=lab.home_node().name, stage=stage,
         chapter=lab.chapter(stage), words=lab.handout_words(),
         own_key=s.key.fingerprint if s.own else None,
         generated_key=private, fingerprint=s.key.fingerprint, revoked=s.revoked)
 
 
-def refresh(lab, start: bool = True) -> list[SeatStatus]:
-    """Bring the gateway's files and the handouts up to date with the copies' VMs, then start
-    the gateway (start) or have it re-read its config; each seat's status."""
-    if lab.gateway is None:
-        return []
-    copies = expand(lab)
-    f = sshd.files(lab)
-    host_key = keys.ensure_pair(f.host_key, f"k8s-lab-gateway@{lab.name}")
-    seats = _seats(lab, copies)
+def _server_of(s: SeatStatus) -> Optional[Server]:
+    server = s.seat.copy.on_server
+    return server if server.remote else None
+
+
+def _texts(lab, seats: list, files: sshd.Files, user: str) -> tuple:
+    """(authorized_keys, sshd_config) of a gateway serving seats: their keys, their VMs only."""
     home = lab.home_node().name   # the node the handouts send the students to
     lines = "".join(sshd.authorized_line(s.key.line, s.seat.student, s.targets, home)
                     for s in seats if not s.revoked)
+    return lines, sshd.config_text(files, lab.gateway.port, str(lab.gateway.listen), user,
+                                   [t for s in seats for t in s.targets], home)
+
+
+def _here(lab, seats: list, start: bool) -> Door:
+    """This host's gateway, for the seats whose copies are here: files written, sshd started or
+    told to re-read its config."""
+    f = sshd.files(lab)
+    door = Door(None, address(lab), login_user(lab),
+                keys.ensure_pair(f.host_key, f"k8s-lab-gateway@{lab.name}"))
+    lines, config = _texts(lab, seats, f, door.user)
     write_if_changed(f.authorized_keys, lines)
     f.authorized_keys.chmod(0o600)
-    user = login_user(lab)
-    config_changed = write_if_changed(f.config, sshd.config_text(
-        f, lab.gateway.port, str(lab.gateway.listen), user,
-        [t for s in seats for t in s.targets], home))
-    folder = class_folder(lab) / "handouts"
-    folder.mkdir(exist_ok=True)
-    folder.chmod(0o700)   # the students' private keys are in here
-    seats = [replace(s, handout=handout.write(folder, _handout(lab, s, host_key))) for s in seats]
+    config_changed = write_if_changed(f.config, config)
     if start:
         if sshd.running_pid(f):
             if config_changed:
@@ -131,9 +150,64 @@ def refresh(lab, start: bool = True) -> list[SeatStatus]:
             how = "running"
         else:
             how = "started as " + sshd.start(lab.name, f)
-        ui.info(f"gateway: {how}, students reach it as {user}@{address(lab)} port {lab.gateway.port}; "
-                f"handouts in {folder}")
-    return seats
+        ui.info(f"gateway: {how}, students reach it as {door.user}@{door.host} port {lab.gateway.port}")
+    return door
+
+
+def _on(lab, server: Server, seats: list, start: bool) -> Door:
+    """The gateway on a remote server, for the seats whose copies are there (gateway/remote.py):
+    its host key kept here, its files and process there, in one SSH command."""
+    folder = class_folder(lab) / f"gateway-{server.name}"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o700)
+    key = folder / "ssh_host_ed25519_key"
+    door = Door(server, server.gateway_address or server.host,
+                server.user or pwd.getpwuid(os.geteuid()).pw_name,
+                keys.ensure_pair(key, f"k8s-lab-gateway@{lab.name}-{server.name}"))
+    if start:
+        lines, config = _texts(lab, seats, remote.files(), door.user)
+        said = remote.run(lab, server, remote.apply_script(lab.name, {
+            "ssh_host_ed25519_key": key.read_text(), "authorized_keys": lines, "sshd_config": config}),
+            "start or reload")
+        ui.info(f"gateway on server {server.name}: {said.split()[0] if said else 'running'}, students "
+                f"reach it as {door.user}@{door.host} port {lab.gateway.port}")
+    return door
+
+
+def refresh(lab, start: bool = True) -> list[SeatStatus]:
+    """Bring each gateway's files and the handouts up to date with the copies' VMs, then start
+    each gateway (start) or have it re-read its config; each seat's status. One gateway per
+    server holding copies (this host's whenever the class has no copy elsewhere); a server that
+    fails leaves the others' students served, and the error names it."""
+    if lab.gateway is None:
+        return []
+    seats = _seats(lab, expand(lab))
+    groups: dict = {}
+    for s in seats:
+        server = _server_of(s)
+        groups.setdefault(server.name if server else None, (server, []))[1].append(s)
+    groups.setdefault(None, (None, []))   # this host's gateway, as before servers, even with no seat here
+    doors, failed = {}, []
+    for name, (server, group) in groups.items():
+        if name is None and not group and len(groups) > 1:
+            continue   # every copy is on another server: nothing for a gateway here to serve
+        try:
+            doors[name] = _here(lab, group, start) if server is None else _on(lab, server, group, start)
+        except LabError as e:
+            failed.append(f"{'this host' if server is None else 'server ' + server.name}: {e}")
+    folder = class_folder(lab) / "handouts"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o700)   # the students' private keys are in here
+    out = []
+    for s in seats:
+        server = _server_of(s)
+        door = doors.get(server.name if server else None)
+        out.append(replace(s, handout=handout.write(folder, _handout(lab, s, door))) if door else s)
+    if start:
+        ui.info(f"gateway: handouts in {folder}")
+    if failed:
+        raise LabError("the students' gateway failed on " + "; ".join(failed))
+    return out
 
 
 def seat_view(lab, copy) -> tuple:
@@ -144,20 +218,47 @@ def seat_view(lab, copy) -> tuple:
 
 
 def describe(lab) -> str:
-    """The gateway in one line, for status."""
+    """The gateways in a line each, for status: this host's, then each remote server's."""
     pid = running(lab)
     where = f"{login_user(lab)}@{address(lab)} port {lab.gateway.port}"
-    if not pid:
-        return f"gateway {where}: not running (`invoke gateway` starts it)"
     unit = sshd.UNIT_DIR / sshd.unit_name(lab.name)
     how = f"systemd unit {unit.name}" if unit.exists() else "a process, not a systemd unit"
-    return f"gateway {where}: running (pid {pid}, {how})"
+    lines = [f"gateway {where}: running (pid {pid}, {how})" if pid else
+             f"gateway {where}: not running (`invoke gateway` starts it)"]
+    for server in _remote_servers(lab):
+        where = (f"{server.user or login_user(lab)}@{server.gateway_address or server.host} "
+                 f"port {lab.gateway.port} (server {server.name})")
+        try:
+            pid = remote.run(lab, server, remote.status_script(lab.name), "status")
+            lines.append(f"gateway {where}: " + (f"running (pid {pid}, a process)" if pid else
+                                                 "not running (`invoke gateway` starts it)"))
+        except LabError as e:
+            lines.append(f"gateway {where}: not reached ({str(e).splitlines()[-1].strip(' |')})")
+    return "\n".join(lines)
 
 
-def stop(lab) -> bool:
+def stop(lab, purge: bool = False) -> bool:
+    """Stop every gateway of the class: this host's and each remote server's that holds copies
+    (purge: the whole class is gone, so its folder on those servers goes too)."""
     was = sshd.stop(lab.name, sshd.files(lab))
     ui.info("gateway: stopped" if was else "gateway: was not running")
+    failed = []
+    for server in _remote_servers(lab):
+        try:
+            said = remote.run(lab, server, remote.stop_script(lab.name, purge), "stop")
+            ui.info(f"gateway on server {server.name}: {said or 'not running'}")
+            was = was or said.startswith("stopped")
+        except LabError as e:
+            failed.append(str(e))
+    if failed:
+        raise LabError("; ".join(failed))
     return was
+
+
+def _remote_servers(lab) -> list:
+    """The remote servers the class placed copies on (class.json)."""
+    placed = set(classfile.placement(lab).values())
+    return [s for s in lab.servers if s.remote and s.name in placed]
 
 
 def running(lab) -> Optional[int]:

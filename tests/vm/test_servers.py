@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shlex
 from pathlib import Path
 
 import pytest
 
-from tests.harness import libvirt, server2
+from k8slab.gateway import handout as handouts
+from tests.harness import laptop, libvirt, server2
 from tests.vm.cli import invoke
 
 pytestmark = pytest.mark.vm
@@ -38,9 +40,11 @@ private_network: 192.168.0.0/24
 until: base
 copies: 2
 checkpoints: [base]
+students: [{{name: alice}}, {{name: bob}}]
+gateway: {{port: 2222}}
 servers:
   - {{name: here, host: local, max_copies: 1}}
-  - {{name: lab2, host: {server2.SERVER_IP}, user: root}}
+  - {{name: lab2, host: {server2.SERVER_IP}, user: root, gateway_address: {laptop.SERVER_IP}}}
 nodes:
   - {{name: k8s-master, ip: 192.168.0.15, roles: [etcd, master, node], aliases: [k8s-etcd]}}
 """
@@ -63,10 +67,12 @@ class Controller:
 @pytest.fixture(scope="module")
 def klass(vmhost, tmp_path_factory):
     server2.start(vmhost.ns, log=vmhost.log)
+    laptop.link(server2.NS)      # bob's laptop: its one link is to server 2, which holds his copy
     path = tmp_path_factory.mktemp("servers") / "lab.yaml"
     path.write_text(lab_text(vmhost.box))
     yield path
     Controller(vmhost).run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
+    laptop.unlink()
     server2.remove(log=vmhost.log)
 
 
@@ -166,6 +172,50 @@ def test_the_remote_copy_resets_to_its_checkpoint_on_its_server(vmhost, klass):
     invoke(c, "verify", "--copy", "2", "--config", str(klass))
 
 
+GATEWAY = f"{NAME}-gateway"       # the gateway's Host name in a student's ssh config
+REMOTE_GATEWAY = Path(pwd.getpwnam("root").pw_dir) / ".k8s-lab" / NAME   # server 2's root's home: this machine's
+
+
+def remote_gateway_pids() -> list:
+    """Processes whose command line names the class's gateway config on server 2."""
+    mark = f"{REMOTE_GATEWAY}/gateway/sshd_config"
+    out = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and mark in (d / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+                out.append(int(d.name))
+        except OSError:
+            pass
+    return out
+
+
+def test_bob_reaches_his_copy_through_the_gateway_on_its_server(vmhost, klass, tmp_path_factory):
+    """Copy 2 is on server 2, whose NAT network admits nothing from outside: its own gateway
+    (the same sshd, for server 2's copies only) takes bob in; his laptop reaches server 2 alone."""
+    c = Controller(vmhost)
+    status = invoke(c, "status", "--config", str(klass)).stdout
+    assert f"gateway root@{laptop.SERVER_IP} port 2222 (server lab2): running (pid " in status, status
+    invoke(c, "ssh", "k8s-master", "--copy", "2", "--config", str(klass), "--command",
+           "echo copy-2 | sudo tee /root/which")
+    bob = laptop.Laptop(tmp_path_factory.mktemp("laptop-bob"))
+    handouts_dir = klass.parent / ".lab" / NAME / "handouts"
+    bob.unpack(handouts_dir / "bob.zip", handouts.linux_steps(NAME, "bob", True))
+    r = bob.ssh("k8s-master", "hostname; cat /root/which; id -un")
+    assert r.returncode == 0 and r.stdout.split() == ["k8s-master", "copy-2", "root"], r.stdout + r.stderr
+    # server 2's gateway names copy 2's VMs only: copy 1's address is refused
+    mine = json.loads((klass.parent / ".lab" / f"{NAME}-1" / "access.json").read_text())["nodes"]
+    r = bob.ssh("-W", f"{mine['k8s-master']['address']}:22", GATEWAY)
+    assert r.returncode == 255 and "open failed: administratively prohibited" in r.stderr, r.stderr
+    # alice's key (copy 1, this host) does not open server 2's gateway
+    alice = laptop.Laptop(tmp_path_factory.mktemp("laptop-alice"))
+    alice.unpack(handouts_dir / "alice.zip", handouts.linux_steps(NAME, "alice", True))
+    r = alice.ssh("-p", "2222", "-i", f"~/.ssh/{NAME}/id_ed25519", "-o", "IdentitiesOnly=yes",
+                  "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                  f"root@{laptop.SERVER_IP}", "true")
+    assert r.returncode == 255 and "Permission denied (publickey)" in r.stderr, r.stderr
+    assert len(remote_gateway_pids()) >= 1
+
+
 def test_a_server_that_stops_answering_fails_its_copy_by_name(vmhost, klass):
     c = Controller(vmhost)
     server2.stop_sshd()
@@ -189,3 +239,5 @@ def test_destroy_one_copy_then_all_leaves_nothing_on_either_server(vmhost, klass
     volumes = server2.virsh("vol-list", "default").stdout
     networks = server2.virsh("net-list", "--all", "--name").stdout.split()
     assert NAME not in volumes and not [n for n in networks if n.startswith(NAME)]
+    # the gateway on server 2 stopped, its folder gone
+    assert remote_gateway_pids() == [] and not REMOTE_GATEWAY.exists()

@@ -97,14 +97,8 @@ RULES = {
          "connection over SSH); set provider: libvirt")]),
     "one-gateway-address": ("gateway: {address: lab1.school.example}\n"
                             "servers:\n  - {name: lab1, host: local}\n  - {name: lab2, host: lab2}\n", [
-        ("gateway", 5, "the students' gateway serves copies on this host only for now, and servers "
-         "lists lab2 on other hosts; leave out gateway, or those servers"),
         ("gateway.address", 5, "with several servers each has its own address for students; "
          "set servers[k].gateway_address instead")]),
-    "gateway-remote": ("gateway: {port: 2222}\nservers:\n  - {name: lab1, host: local}\n"
-                       "  - {name: lab2, host: lab2}\n", [
-        ("gateway", 5, "the students' gateway serves copies on this host only for now, and servers "
-         "lists lab2 on other hosts; leave out gateway, or those servers")]),
     "max-copies-negative": ("servers:\n  - {name: lab1, host: local, max_copies: -1}\n", [
         ("servers[0].max_copies", 6, "-1 must be 0 or more")]),
     "reserve-negative": ("servers:\n  - {name: lab1, host: local, reserve_memory: -1}\n", [
