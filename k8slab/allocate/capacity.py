@@ -18,8 +18,9 @@ PAGE_SIZE = 4096   # KSM counts pages; x86_64's size (read `getconf PAGESIZE` wh
 @dataclass(frozen=True)
 class Ksm:
     """Kernel same-page merging, as /sys/kernel/mm/ksm says (Documentation/ABI/testing/
-    sysfs-kernel-mm-ksm). Reported only: placement counts the configured memory, since merged
-    pages come apart again when the guests write them."""
+    sysfs-kernel-mm-ksm). Read only, never written. Where it is on, placement counts a copy
+    as bench/ksm.py measured it (resources.KSM_SAVED_PERCENT less, taken low: merged pages come
+    apart again when the guests write them)."""
     run: int                  # 0: stopped, 1: merging, 2: stopped and everything unmerged
     pages_shared: int         # pages kept once for all their sharers
     pages_sharing: int        # the pages that share them: how much is saved
