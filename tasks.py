@@ -186,9 +186,14 @@ def doctor(c, config="", copy=""):
     findings = checks.run_doctor(lab, resolve_provider(lab), copies, TUTORIAL)
     reads = place.read_servers(lab) if place.needs_placing(lab) else {}
     # where the copies are, or where `up` would put those not placed yet (nothing written here)
-    proposed = place.propose(lab, copies, everyone, reads) if reads else None
+    try:
+        proposed = place.propose(lab, copies, everyone, reads) if reads else None
+    except LabError:
+        checks.print_findings(findings + servers.findings(lab, reads))   # what was found, then why
+        raise
     findings += servers.findings(lab, reads) if reads else \
-        [servers.room_here(lab, servers.read_server(lab, lab.servers[0]))]
+        [servers.room_here(lab, servers.read_server(lab, lab.servers[0]))] \
+        if resolve_provider(lab) == "libvirt" else []
     findings += server_networks.findings(lab, copies, reads, proposed.server_of) if proposed else []
     checks.print_findings(findings)
     if proposed:

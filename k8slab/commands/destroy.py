@@ -4,6 +4,7 @@ the destroyed copies' students' way in closed. Asking the user first is tasks.py
 from __future__ import annotations
 
 from .. import checkpoints, lifecycle, state, ui
+from ..errors import LabError
 from ..gateway import service as gateway_service
 from ..gateway import vms as access
 from ..ssh import forget_ssh_config
@@ -37,7 +38,13 @@ def destroy(lab, copies: list) -> list:
         return each(copies, one)
     if len(copies) == lab.copies:
         try:
-            return each(copies, one)
-        finally:
-            gateway_service.stop(lab, purge=True)   # nothing of the class left on its servers
+            out = each(copies, one)
+        except BaseException:
+            try:
+                gateway_service.stop(lab, purge=True)
+            except LabError as e:   # the copies' own error is the one to see; this one too
+                ui.say(f"error: gateway: {e}", markup=False)
+            raise
+        gateway_service.stop(lab, purge=True)   # nothing of the class left on its servers
+        return out
     return with_gateway(lab, lambda: each(copies, one))

@@ -66,10 +66,11 @@ def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
 
 def read_server(lab, server):
     """A server's Capacity, or why it could not be read (a str)."""
-    argv = ssh_argv(lab, server, READ) if server.remote else ["sh", "-c", READ]
+    # READ on sh's stdin, here and there: the server's sh runs it, whatever the login shell
+    # (zsh, say, would not split the network names READ lists)
+    argv = ssh_argv(lab, server, "sh -s") if server.remote else ["sh", "-s"]
     try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=READ_TIMEOUT + 5,
-                           stdin=subprocess.DEVNULL)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=READ_TIMEOUT + 5, input=READ)
     except subprocess.TimeoutExpired:
         return f"no answer in {READ_TIMEOUT + 5} s"
     except FileNotFoundError as e:

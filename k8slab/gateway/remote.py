@@ -24,7 +24,8 @@ from ..doctor.servers import READ_TIMEOUT, ssh_argv
 from ..errors import CommandError
 from . import sshd
 
-DIR = "@K8SLAB_GATEWAY_DIR@"   # the folder's place in the texts; the server's $HOME fills it in there
+DIR = "@K8SLAB_GATEWAY_DIR@"    # the folder's place in the texts; the server's $HOME fills it in there
+USER = "@K8SLAB_GATEWAY_USER@"  # the login account: the one ssh reaches the server as (~/.ssh/config may say)
 
 
 def folder(lab_name: str) -> str:
@@ -45,29 +46,31 @@ OWNED_PID = ('pid=$(cat "$d/sshd.pid" 2>/dev/null || true); '
 
 
 def apply_script(lab_name: str, texts: dict) -> str:
-    """Shell for the server: write the texts that differ (name -> text, mode 0600), then start
-    sshd, or have it re-read its config when that changed. Prints one line: started PID,
-    reloaded PID or running PID."""
+    """Shell for the server: write the texts that differ (name -> text, mode 0600; DIR and USER
+    filled in there: the folder under the server's $HOME, the account ssh logged in as, which
+    is the gateway's one login), then start sshd, or have it re-read its config when that
+    changed. Prints one line: "started|reloaded|running PID USER"."""
     d = folder(lab_name)
-    out = [f'set -e; d={d}; umask 077; mkdir -p "$d"; chmod 700 "$HOME/.k8s-lab" "$(dirname "$d")" "$d"; '
-           'changed=; ']
+    out = [f'set -e; d={d}; u=$(id -un); umask 077; mkdir -p "$d"; '
+           'chmod 700 "$HOME/.k8s-lab" "$(dirname "$d")" "$d"; changed=; ']
     for name, text in texts.items():
         b64 = base64.b64encode(text.encode()).decode()
-        out.append(f'printf %s {b64} | base64 -d | sed "s|{DIR}|$d|g" > "$d/{name}.new"; '
+        out.append(f'printf %s {b64} | base64 -d | sed "s|{DIR}|$d|g; s|{USER}|$u|g" > "$d/{name}.new"; '
                    f'if cmp -s "$d/{name}.new" "$d/{name}"; then rm -f "$d/{name}.new"; '
                    f'else mv "$d/{name}.new" "$d/{name}"; changed=1; fi; ')
-    out.append('PATH="$PATH:/usr/sbin:/sbin"; s=$(command -v sshd); ')
+    out.append('PATH="$PATH:/usr/sbin:/sbin"; s=$(command -v sshd) || '
+               '{ echo "sshd is not installed on this server: apt-get install openssh-server" >&2; exit 1; }; ')
     out.append(OWNED_PID)
     out.append('if [ -n "$pid" ]; then '
                # sshd re-executes itself on SIGHUP and writes its pid file again: wait for it
                'if [ -n "$changed" ]; then "$s" -t -f "$d/sshd_config"; kill -HUP "$pid"; i=0; '
                f'while [ $i -lt 100 ]; do sleep 0.1; {OWNED_PID}[ -z "$pid" ] || break; i=$((i+1)); done; '
-               'echo "reloaded $pid"; '
-               'else echo "running $pid"; fi; '
+               '[ -n "$pid" ] || { tail -n 8 "$d/sshd.log" >&2; exit 1; }; echo "reloaded $pid $u"; '
+               'else echo "running $pid $u"; fi; '
                'else [ "$(id -u)" != 0 ] || mkdir -p -m 755 /run/sshd; rm -f "$d/sshd.pid"; '
                '"$s" -t -f "$d/sshd_config"; "$s" -f "$d/sshd_config" -E "$d/sshd.log"; '
                'i=0; while [ ! -s "$d/sshd.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; '
-               'if [ -s "$d/sshd.pid" ]; then echo "started $(cat "$d/sshd.pid")"; '
+               'if [ -s "$d/sshd.pid" ]; then echo "started $(cat "$d/sshd.pid") $u"; '
                'else tail -n 8 "$d/sshd.log" >&2; exit 1; fi; fi')
     return "".join(out)
 
@@ -88,14 +91,18 @@ def status_script(lab_name: str) -> str:
 
 
 def run(lab, server, script: str, what: str) -> str:
-    """script on server over SSH; its stdout. Raises CommandError naming the server."""
-    argv = ssh_argv(lab, server, script)
+    """script on server over SSH, given to `sh -s` on its stdin: the server's sh runs it
+    whatever the login shell, and the texts it carries (the gateway's host key) are never in a
+    command line another user could read. Its stdout; raises CommandError naming the server."""
+    argv = ssh_argv(lab, server, "sh -s")
     try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=READ_TIMEOUT + 30,
-                           stdin=subprocess.DEVNULL)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=READ_TIMEOUT + 30, input=script)
     except subprocess.TimeoutExpired:
         raise CommandError(f"gateway on server {server.name}: {what}", f"ssh {server.target}", 255,
                            [f"no answer in {READ_TIMEOUT + 30} s"]) from None
+    except FileNotFoundError as e:
+        raise CommandError(f"gateway on server {server.name}: {what}", f"ssh {server.target}", 127,
+                           [f"{e.filename} is not installed (apt-get install openssh-client)"]) from None
     if r.returncode != 0:
         raise CommandError(f"gateway on server {server.name}: {what}", f"ssh {server.target}",
                            r.returncode, (r.stdout + r.stderr).strip().splitlines()[-8:])

@@ -124,12 +124,14 @@ def _server_of(s: SeatStatus) -> Optional[Server]:
     return server if server.remote else None
 
 
-def _texts(lab, seats: list, files: sshd.Files, user: str) -> tuple:
-    """(authorized_keys, sshd_config) of a gateway serving seats: their keys, their VMs only."""
+def _texts(lab, seats: list, files: sshd.Files, user: str, listen: str = "") -> tuple:
+    """(authorized_keys, sshd_config) of a gateway serving seats: their keys, their VMs only.
+    listen: where it listens (gateway.listen is this host's address; a remote server's gateway
+    listens on all of that server's)."""
     home = lab.home_node().name   # the node the handouts send the students to
     lines = "".join(sshd.authorized_line(s.key.line, s.seat.student, s.targets, home)
                     for s in seats if not s.revoked)
-    return lines, sshd.config_text(files, lab.gateway.port, str(lab.gateway.listen), user,
+    return lines, sshd.config_text(files, lab.gateway.port, listen or str(lab.gateway.listen), user,
                                    [t for s in seats for t in s.targets], home)
 
 
@@ -156,22 +158,26 @@ def _here(lab, seats: list, start: bool) -> Door:
 
 def _on(lab, server: Server, seats: list, start: bool) -> Door:
     """The gateway on a remote server, for the seats whose copies are there (gateway/remote.py):
-    its host key kept here, its files and process there, in one SSH command."""
+    its host key kept here, its files and process there, in one SSH command. Its login account
+    is the one ssh reaches the server as (the script says it; kept here for when it is not run)."""
     folder = class_folder(lab) / f"gateway-{server.name}"
     folder.mkdir(exist_ok=True)
     folder.chmod(0o700)
-    key = folder / "ssh_host_ed25519_key"
-    door = Door(server, server.gateway_address or server.host,
-                server.user or pwd.getpwuid(os.geteuid()).pw_name,
-                keys.ensure_pair(key, f"k8s-lab-gateway@{lab.name}-{server.name}"))
+    key, known_user = folder / "ssh_host_ed25519_key", folder / "login"
+    user = known_user.read_text().strip() if known_user.exists() else \
+        server.user or pwd.getpwuid(os.geteuid()).pw_name
+    host_key = keys.ensure_pair(key, f"k8s-lab-gateway@{lab.name}-{server.name}")
     if start:
-        lines, config = _texts(lab, seats, remote.files(), door.user)
+        lines, config = _texts(lab, seats, remote.files(), remote.USER, listen="0.0.0.0")
         said = remote.run(lab, server, remote.apply_script(lab.name, {
             "ssh_host_ed25519_key": key.read_text(), "authorized_keys": lines, "sshd_config": config}),
-            "start or reload")
-        ui.info(f"gateway on server {server.name}: {said.split()[0] if said else 'running'}, students "
-                f"reach it as {door.user}@{door.host} port {lab.gateway.port}")
-    return door
+            "start or reload").split()
+        if len(said) == 3:
+            user = said[2]
+            write_if_changed(known_user, user + "\n")
+        ui.info(f"gateway on server {server.name}: {said[0] if said else 'running'}, students "
+                f"reach it as {user}@{server.gateway_address or server.host} port {lab.gateway.port}")
+    return Door(server, server.gateway_address or server.host, user, host_key)
 
 
 def refresh(lab, start: bool = True) -> list[SeatStatus]:
@@ -226,7 +232,9 @@ def describe(lab) -> str:
     lines = [f"gateway {where}: running (pid {pid}, {how})" if pid else
              f"gateway {where}: not running (`invoke gateway` starts it)"]
     for server in _remote_servers(lab):
-        where = (f"{server.user or login_user(lab)}@{server.gateway_address or server.host} "
+        login = class_folder(lab) / f"gateway-{server.name}" / "login"
+        user = login.read_text().strip() if login.exists() else server.user or login_user(lab)
+        where = (f"{user}@{server.gateway_address or server.host} "
                  f"port {lab.gateway.port} (server {server.name})")
         try:
             pid = remote.run(lab, server, remote.status_script(lab.name), "status")

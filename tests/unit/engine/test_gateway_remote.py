@@ -1,8 +1,8 @@
 """The gateway on a remote server (k8slab/gateway/remote.py), its shell scripts run for real:
 Debian's sshd started, reloaded and stopped by them, in a network namespace of this test, with
 a home folder of the test's own. What the SSH transport to the server adds (doctor.servers.
-ssh_argv) is the two-server VM test's (tests/vm/test_servers.py); here each script runs in `sh
--c`, as the server's shell runs an ssh command.
+ssh_argv) is the two-server VM test's (tests/vm/test_servers.py); here each script is given to
+`sh -s` on its stdin, as remote.run gives it to the server's.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def server(tmp_path):
     env = dict(os.environ, HOME=str(home))
 
     def run(script):
-        return netns.run(["sh", "-c", script], ns, capture_output=True, text=True, env=env, timeout=30)
+        return netns.run(["sh", "-s"], ns, input=script, capture_output=True, text=True, env=env, timeout=30)
     try:
         yield run, home
     finally:
@@ -48,7 +48,7 @@ def server(tmp_path):
 def texts(tmp_path, targets=("127.0.0.2:22",)):
     key = tmp_path / "ssh_host_ed25519_key"
     keys.ensure_pair(key, "k8s-lab-gateway@test")
-    config = sshd.config_text(remote.files(), 2222, "127.0.0.1", "root", list(targets), "k8s-master")
+    config = sshd.config_text(remote.files(), 2222, "127.0.0.1", remote.USER, list(targets), "k8s-master")
     return {"ssh_host_ed25519_key": key.read_text(), "authorized_keys": "", "sshd_config": config}
 
 
@@ -56,21 +56,23 @@ def test_start_then_nothing_then_reload_then_stop_and_purge(server, tmp_path):
     run, home = server
     first = run(remote.apply_script("cls", texts(tmp_path)))
     assert first.returncode == 0 and first.stdout.startswith("started "), first.stdout + first.stderr
-    pid = int(first.stdout.split()[1])
+    pid, user = int(first.stdout.split()[1]), first.stdout.split()[2]
+    assert user == "root"                     # the account the script ran as: the gateway's login
     d = home / ".k8s-lab" / "cls" / "gateway"
     config = (d / "sshd_config").read_text()
     # the folder's place filled in with the server's own $HOME, and sshd accepts the result
     assert f"PidFile {d}/sshd.pid" in config and remote.DIR not in config
+    assert "AllowUsers root\n" in config and remote.USER not in config
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in d.iterdir() if not p.name.startswith("sshd.")} == {
         "sshd_config": "0o600", "ssh_host_ed25519_key": "0o600", "authorized_keys": "0o600"}
     assert oct(d.stat().st_mode & 0o777) == "0o700"
     assert f" {d}/sshd_config " in f" {netns.cmdline(pid)} "
 
     again = run(remote.apply_script("cls", texts(tmp_path)))
-    assert again.stdout.strip() == f"running {pid}", again.stdout + again.stderr
+    assert again.stdout.strip() == f"running {pid} root", again.stdout + again.stderr
 
     changed = run(remote.apply_script("cls", texts(tmp_path, ("127.0.0.2:22", "127.0.0.3:22"))))
-    assert changed.stdout.strip() == f"reloaded {pid}", changed.stdout + changed.stderr
+    assert changed.stdout.strip() == f"reloaded {pid} root", changed.stdout + changed.stderr
     assert "PermitOpen 127.0.0.2:22 127.0.0.3:22" in (d / "sshd_config").read_text()
     assert run(remote.status_script("cls")).stdout.strip() == str(pid)
 
