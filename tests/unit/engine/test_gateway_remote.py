@@ -110,3 +110,18 @@ def test_a_config_sshd_refuses_is_not_started_and_says_why(server, tmp_path):
     r = run(remote.apply_script("cls", bad))
     assert r.returncode != 0 and "NoSuchOption" in r.stderr, r.stdout + r.stderr
     assert run(remote.status_script("cls")).stdout.strip() == ""
+
+
+def test_a_server_without_sshd_is_told_what_to_install(tmp_path):
+    """sshd hidden (/dev/null, not executable, bound over it in a mount namespace of the test's
+    own): the script stops before writing a pid file and says what to install."""
+    sshd_path = sshd.sshd_binary()
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                        f"mount --bind /dev/null {sshd_path} && exec sh -s"],
+                       input=remote.apply_script("cls", texts(tmp_path)), capture_output=True, text=True,
+                       env=dict(os.environ, HOME=str(home)), timeout=30)
+    assert r.returncode == 1 and r.stdout == "", r.stdout + r.stderr
+    assert "sshd is not installed on this server: apt-get install openssh-server" in r.stderr, r.stderr
+    assert not (home / ".k8s-lab" / "cls" / "gateway" / "sshd.pid").exists()
