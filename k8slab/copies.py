@@ -35,7 +35,7 @@ def _kept(lab) -> dict:
         return {}   # none yet, or edited by hand: allocate afresh (kept subnets are only a wish)
 
 
-def _host() -> allocate.Host:
+def this_host() -> allocate.Host:
     """This host's networks; the copies' own bridges (an earlier run's) are no clash."""
     addr = probes.run(["ip", "-j", "-4", "addr", "show"])
     route = probes.run(["ip", "-j", "-4", "route", "show"])
@@ -57,7 +57,7 @@ def expand(lab) -> list:
         raise LabError(f"{lab.path}: copies: {lab.copies} needs the libvirt provider (VirtualBox "
                        "host-only networks are found by subnet: copies would share one); set "
                        "provider: libvirt, or copies: 1")
-    host = _host()
+    host = this_host()
     host = allocate.Host(host.name, host.uri, host.networks, _own_bridges(lab))
     placed = allocate.allocate(lab, host=host, keep=_kept(lab))
 

@@ -12,7 +12,9 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import classfile, ui
-from ..allocate import placement
+from ..allocate import copy_names, placement
+from ..copies import this_host
+from ..allocate.subnets import free_subnets, start_after
 from ..doctor.servers import READ_TIMEOUT, read_server, ssh_argv
 from ..errors import LabError
 from ..vagrant import machine_ids
@@ -74,11 +76,52 @@ def place(lab, copies: list, everyone: list) -> None:
     they do not fit, or a kept copy's server is no longer listed."""
     if not needs_placing(lab):
         return
-    p = proposal(lab, copies, everyone, read_servers(lab)).check()
+    reads = read_servers(lab)
+    p = proposal(lab, copies, everyone, reads).check()
     classfile.record_placement(lab, p.server_of)
     for c in everyone:
         if c.copy_index in p.server_of:
             c._server = p.server_of[c.copy_index]
+    free_on_their_servers(lab, everyone, reads)
+
+
+def free_on_their_servers(lab, everyone: list, reads: dict) -> list:
+    """A copy not created yet whose management subnet (picked free on this host, kept in
+    class.json) is in use on the remote server it was placed on gets another, free on every
+    server read, before Vagrant makes its network there; kept in class.json. The copies moved."""
+    own = {n for k in range(1, lab.copies + 1) for x in [copy_names(lab.name, k, lab.copies)]
+           for n in (x.private_network, x.management_network)}
+
+    def used(read):   # a server's networks, but for the bridges of the class's own networks
+        mine = {b for net, b in getattr(read, "bridges", ()) if net in own}
+        return [n for i, n in (getattr(read, "networks", None) or ()) if i not in mine]
+    # this host's too: every later task keeps a copy's subnet only while it is free here (copies.expand)
+    everywhere = [n for r in reads.values() for n in used(r)] + this_host().used()
+    moved = []
+    for c in everyone:
+        server, read = c.on_server, reads.get(c.on_server.name)
+        if not server.remote or machine_ids(c, "libvirt"):
+            continue
+        old = c.libvirt.management_network
+        clash = [n for n in used(read) if n.overlaps(old)]
+        if not clash:
+            continue
+        taken = everywhere + [o.libvirt.management_network for o in everyone if o is not c] + \
+            [lab.private_network, *(net for _, net in lab.reserved_networks())]
+        new = free_subnets(taken, 1, start=start_after(old))
+        if not new:
+            raise LabError(f"{c.name}'s management network {old} is in use on server {server.name} "
+                           f"({clash[0]}), and no /24 in 192.168.0.0/16 is free on every server: "
+                           "remove unused networks there (`virsh net-list --all`, `ip -4 route`)")
+        c.libvirt = c.libvirt.model_copy(update={"management_network": new[0]})
+
+        def change(data, k=str(c.copy_index), net=str(new[0])):
+            data.setdefault("copies", {}).setdefault(k, {})["management_network"] = net
+        classfile.update(lab, change)
+        ui.info(f"{c.name}: its management network {old} is in use on server {server.name} "
+                f"({clash[0]}); it takes {new[0]} instead (kept in {classfile.path(lab).name})")
+        moved.append(c.copy_index)
+    return moved
 
 
 def unreachable(copy) -> str:

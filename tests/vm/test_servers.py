@@ -15,17 +15,19 @@ import json
 import os
 import pwd
 import shlex
+from ipaddress import IPv4Network
 from pathlib import Path
 
 import pytest
 
 from k8slab.gateway import handout as handouts
-from tests.harness import laptop, libvirt, server2
+from tests.harness import laptop, libvirt, netns, server2
 from tests.vm.cli import invoke
 
 pytestmark = pytest.mark.vm
 
 NAME = f"{libvirt.PREFIX}-srv"
+BUSY = IPv4Network("192.168.123.0/24")    # on server 2 before the class comes
 
 
 def lab_text(box: str) -> str:
@@ -68,6 +70,12 @@ class Controller:
 def klass(vmhost, tmp_path_factory):
     server2.start(vmhost.ns, log=vmhost.log)
     laptop.link(server2.NS)      # bob's laptop: its one link is to server 2, which holds his copy
+    # server 2 already uses the subnet this host would give copy 2 (its first free after the lab's
+    # 192.168.121.0/24 and libvirt's 122): up must give copy 2 another before making its network
+    for argv in (["ip", "link", "add", "k8sl-busy", "type", "dummy"],
+                 ["ip", "addr", "add", f"{BUSY.network_address + 1}/24", "dev", "k8sl-busy"],
+                 ["ip", "link", "set", "k8sl-busy", "up"]):
+        netns.run(argv, server2.NS, check=True)
     path = tmp_path_factory.mktemp("servers") / "lab.yaml"
     path.write_text(lab_text(vmhost.box))
     yield path
@@ -117,6 +125,9 @@ def test_up_places_one_copy_per_server_and_both_verify(vmhost, klass):
     assert table["lab2"][1:3] == [f"root@{server2.SERVER_IP}:22", "2 (new)"], r.stdout
     placed = json.loads((klass.parent / ".lab" / NAME / "class.json").read_text())["copies"]
     assert (placed["1"]["server"], placed["2"]["server"]) == ("here", "lab2")
+    # copy 2's management subnet moved off the one server 2 uses, and is kept so
+    assert f"{NAME}-2: its management network {BUSY} is in use on server lab2" in r.stdout, r.stdout
+    assert not IPv4Network(placed["2"]["management_network"]).overlaps(BUSY), placed
     # each copy's VM exists on its own server only
     assert domains_here(vmhost) == [f"{NAME}-1-k8s-master"]
     assert domains_on_server2() == [f"{NAME}-2-k8s-master"]

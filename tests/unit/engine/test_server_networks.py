@@ -221,3 +221,25 @@ def test_the_running_domains_read_there_make_a_kept_copy_running(lab_from_text):
     have = {1: "here", 2: "lab2"}
     assert running(everyone, have, {"here": "not reached", "lab2": both}) == [2]
     assert running(everyone, have, {"here": both, "lab2": half}) == []   # copy 1's VMs are not in it
+
+
+# ---- up moves a new remote copy's management subnet off its server's networks ----
+
+def test_up_gives_a_remote_copy_a_subnet_free_on_its_server(lab_from_text):
+    """The busy server routes 192.168.4.0/22 over tun0: copy 2, placed there and not created,
+    kept 192.168.5.0/24 (free on this host) and gets the next /24 free on every server read and
+    on this host; class.json keeps it. Copy 1 (this host) is left alone."""
+    from k8slab import classfile
+    from k8slab.commands.place import free_on_their_servers
+    lab = class_lab(lab_from_text)
+    one, two = copy_of(lab, 1, "192.168.5.0/24"), copy_of(lab, 2, "192.168.5.0/24")
+    one._server, two._server = "here", "lab2"
+    busy = parse_read(read_output())
+    assert free_on_their_servers(lab, [one, two], {"lab2": busy}) == [2]
+    new = two.libvirt.management_network
+    assert one.libvirt.management_network == IPv4Network("192.168.5.0/24")
+    taken = [n for _, n in busy.networks] + [IPv4Network("192.168.5.0/24"), lab.private_network]
+    assert new.prefixlen == 24 and not any(new.overlaps(n) for n in taken), new
+    assert classfile.read(lab)["copies"]["2"]["management_network"] == str(new)
+    # again: nothing clashes any more, nothing moves
+    assert free_on_their_servers(lab, [one, two], {"lab2": busy}) == []
