@@ -31,7 +31,7 @@ servers:
 @pytest.fixture(autouse=True)
 def quiet_host(monkeypatch):
     """A host with no network in the way and no bridge of the class yet (expand asks both)."""
-    monkeypatch.setattr(copies, "_host", lambda: allocate.Host(networks=()))
+    monkeypatch.setattr(copies, "this_host", lambda: allocate.Host(networks=()))
     monkeypatch.setattr(probes, "lab_bridges", lambda names, dirs=None: [])
 
 

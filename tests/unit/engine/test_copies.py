@@ -27,7 +27,7 @@ BUSY = tuple(host_networks((CAPTURED / "ip-j-addr-busy.json").read_text(),
 @pytest.fixture
 def busy_host(monkeypatch):
     """The busy host's networks, and a libvirt with no network of the class yet."""
-    monkeypatch.setattr(copies, "_host", lambda: allocate.Host(networks=BUSY))
+    monkeypatch.setattr(copies, "this_host", lambda: allocate.Host(networks=BUSY))
     bridges = {}
     monkeypatch.setattr(probes, "lab_bridges", lambda names, dirs=None: bridges.get(names.lab, []))
     return bridges
@@ -70,7 +70,7 @@ def test_a_copy_keeps_its_management_network_while_it_exists(klass, busy_host, m
     # the next run: copy 2's network is up on its bridge (libvirt's virbr7); the host's own
     # 192.168.123.0/24 appeared meanwhile, so copy 1 must move, copy 2 must not
     busy_host["engine-lab-2"] = ["virbr7"]
-    monkeypatch.setattr(copies, "_host", lambda: allocate.Host(networks=BUSY + (
+    monkeypatch.setattr(copies, "this_host", lambda: allocate.Host(networks=BUSY + (
         ("virbr7", first[1]), ("eth9", IPv4Network("192.168.123.0/24")))))
     again = [c.libvirt.management_network for c in copies.expand(klass)]
     assert again[1] == first[1] and again[2] == first[2]
