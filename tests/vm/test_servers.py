@@ -27,7 +27,7 @@ from tests.vm.cli import invoke
 pytestmark = pytest.mark.vm
 
 NAME = f"{libvirt.PREFIX}-srv"
-BUSY = IPv4Network("192.168.123.0/24")    # on server 2 before the class comes
+BUSY = []    # the subnet server 2 uses before the class comes (the klass fixture sets it)
 
 
 def lab_text(box: str) -> str:
@@ -70,12 +70,16 @@ class Controller:
 def klass(vmhost, tmp_path_factory):
     server2.start(vmhost.ns, log=vmhost.log)
     laptop.link(server2.NS)      # bob's laptop: its one link is to server 2, which holds his copy
-    # server 2 already uses the subnet this host would give copy 2 (its first free after the lab's
-    # 192.168.121.0/24 and libvirt's 122): up must give copy 2 another before making its network
-    # (on its loopback: this kernel has no dummy links; ip -j lists it all the same)
-    netns.run(["ip", "addr", "add", f"{BUSY.network_address + 1}/24", "dev", "lo"], server2.NS, check=True)
     path = tmp_path_factory.mktemp("servers") / "lab.yaml"
     path.write_text(lab_text(vmhost.box))
+    # server 2 already uses the subnet this host picks for copy 2 (doctor picks it, as every task
+    # does, and keeps it in class.json; which one depends on the networks this host has now): up
+    # must give copy 2 another before making its network there. On server 2's loopback: this
+    # kernel has no dummy links, and ip -j lists it all the same.
+    invoke(Controller(vmhost), "doctor", "--config", str(path), check=False)
+    BUSY.append(IPv4Network(json.loads((path.parent / ".lab" / NAME / "class.json").read_text())
+                            ["copies"]["2"]["management_network"]))
+    netns.run(["ip", "addr", "add", f"{BUSY[0].network_address + 1}/24", "dev", "lo"], server2.NS, check=True)
     yield path
     Controller(vmhost).run(vmhost.invoke("destroy", "--yes", "--config", str(path)))
     laptop.unlink()
@@ -124,8 +128,8 @@ def test_up_places_one_copy_per_server_and_both_verify(vmhost, klass):
     placed = json.loads((klass.parent / ".lab" / NAME / "class.json").read_text())["copies"]
     assert (placed["1"]["server"], placed["2"]["server"]) == ("here", "lab2")
     # copy 2's management subnet moved off the one server 2 uses, and is kept so
-    assert f"{NAME}-2: its management network {BUSY} is in use on server lab2" in r.stdout, r.stdout
-    assert not IPv4Network(placed["2"]["management_network"]).overlaps(BUSY), placed
+    assert f"{NAME}-2: its management network {BUSY[0]} is in use on server lab2" in r.stdout, r.stdout
+    assert not IPv4Network(placed["2"]["management_network"]).overlaps(BUSY[0]), placed
     # each copy's VM exists on its own server only
     assert domains_here(vmhost) == [f"{NAME}-1-k8s-master"]
     assert domains_on_server2() == [f"{NAME}-2-k8s-master"]
