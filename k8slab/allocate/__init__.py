@@ -6,12 +6,12 @@ runs on (placement.py). Pure: the host's facts are passed in.
 """
 from .allocation import Allocation, AllocationError, Copy, Host, allocate
 from .capacity import Capacity, Ksm
-from .names import MAX_COPIES, Names, copy_names
+from .names import MAX_COPIES, Names, class_networks, copy_names
 from .placement import Placement, PlacementError, ServerRoom, place, place_lab
 from .resources import DISK_PER_VM, Resources, copy_cost, of_nodes
 from .subnets import RESERVED, free_subnets
 
 __all__ = ["Allocation", "AllocationError", "Capacity", "Copy", "DISK_PER_VM", "Host", "Ksm",
            "MAX_COPIES", "Names", "Placement", "PlacementError", "RESERVED", "Resources",
-           "ServerRoom", "allocate", "copy_cost", "copy_names", "free_subnets", "of_nodes",
+           "ServerRoom", "allocate", "class_networks", "copy_cost", "copy_names", "free_subnets", "of_nodes",
            "place", "place_lab"]

@@ -37,6 +37,13 @@ class Names:
         return f"{self.domain_prefix}{node}"
 
 
+def class_networks(lab_name: str, copies: int) -> set:
+    """The libvirt networks of every copy of a class (private and management): on any server,
+    a bridge of one of these is the class's own, never a clash."""
+    return {n for k in range(1, copies + 1) for x in [copy_names(lab_name, k, copies)]
+            for n in (x.private_network, x.management_network)}
+
+
 def copy_names(lab_name: str, index: int, copies: int) -> Names:
     """The names of copy index (1-based) of copies copies of the lab lab_name."""
     name = lab_name if copies == 1 else f"{lab_name}-{index}"

@@ -12,10 +12,10 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import classfile, ui
-from ..allocate import copy_names, placement
-from ..copies import this_host
+from ..allocate import class_networks, placement
 from ..allocate.subnets import free_subnets, start_after
-from ..doctor.servers import READ_TIMEOUT, read_server, ssh_argv
+from ..copies import this_host
+from ..doctor.servers import READ_TIMEOUT, ServerRead, read_server, ssh_argv
 from ..errors import LabError
 from ..vagrant import machine_ids
 
@@ -89,24 +89,22 @@ def free_on_their_servers(lab, everyone: list, reads: dict) -> list:
     """A copy not created yet whose management subnet (picked free on this host, kept in
     class.json) is in use on the remote server it was placed on gets another, free on every
     server read, before Vagrant makes its network there; kept in class.json. The copies moved."""
-    own = {n for k in range(1, lab.copies + 1) for x in [copy_names(lab.name, k, lab.copies)]
-           for n in (x.private_network, x.management_network)}
-
-    def used(read):   # a server's networks, but for the bridges of the class's own networks
-        mine = {b for net, b in getattr(read, "bridges", ()) if net in own}
-        return [n for i, n in (getattr(read, "networks", None) or ()) if i not in mine]
-    # this host's too: every later task keeps a copy's subnet only while it is free here (copies.expand)
-    everywhere = [n for r in reads.values() for n in used(r)] + this_host().used()
+    own = class_networks(lab.name, lab.copies)
+    reached = [r for r in reads.values() if isinstance(r, ServerRead)]
     moved = []
     for c in everyone:
-        server, read = c.on_server, reads.get(c.on_server.name)
-        if not server.remote or machine_ids(c, "libvirt"):
+        server = c.on_server
+        read = reads.get(server.name)
+        if not server.remote or not isinstance(read, ServerRead) or machine_ids(c, "libvirt"):
             continue
         old = c.libvirt.management_network
-        clash = [n for n in used(read) if n.overlaps(old)]
+        clash = [n for n in read.used(own) if n.overlaps(old)]
         if not clash:
             continue
-        taken = everywhere + [o.libvirt.management_network for o in everyone if o is not c] + \
+        # free on every server read and here too: every later task keeps a copy's subnet only
+        # while it is free here (copies.expand)
+        taken = [n for r in reached for n in r.used(own)] + this_host().used() + \
+            [o.libvirt.management_network for o in everyone if o is not c] + \
             [lab.private_network, *(net for _, net in lab.reserved_networks())]
         new = free_subnets(taken, 1, start=start_after(old))
         if not new:

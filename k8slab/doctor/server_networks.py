@@ -7,7 +7,7 @@ subnets are run.py's; a server not reached has its own finding (servers.findings
 from __future__ import annotations
 
 from .. import classfile
-from ..allocate import copy_names
+from ..allocate import class_networks
 from .finding import WARN, Finding
 from .networks import check_subnet_clash
 from .servers import ServerRead
@@ -19,8 +19,7 @@ def findings(lab, copies: list, reads: dict, server_of: dict) -> list:
     server name, as class.json keeps it or as `up` would place them (placement.Placement)."""
     # the bridges of any of the class's networks are the class's own, no clash: a copy's
     # management subnet is the class's alone, and its private ones share one subnet by design
-    names = [copy_names(lab.name, k, lab.copies) for k in range(1, lab.copies + 1)]
-    own = {n for x in names for n in (x.private_network, x.management_network)}
+    own = class_networks(lab.name, lab.copies)
     avoid = [*(net for _, net in lab.reserved_networks()),
              *(c.libvirt.management_network for c in copies)]
     out = []
@@ -41,7 +40,7 @@ def findings(lab, copies: list, reads: dict, server_of: dict) -> list:
             continue
         fixes = {_key(lab, c): _class_fix(lab, c, s.name) for c in there if lab.copies > 1}
         out += check_subnet_clash(subnets, list(read.networks),
-                                  ignore=[b for net, b in read.bridges if net in own], avoid=avoid,
+                                  ignore=read.bridges_of(own), avoid=avoid,
                                   node_ips=[n.ip for n in lab.nodes], server=s.name, fixes=fixes)
     return out
 

@@ -53,6 +53,15 @@ class ServerRead(capacity.Capacity):
     bridges: tuple = ()                # (libvirt network, its bridge) for each network it has
     running: frozenset = frozenset()   # the libvirt domains running there
 
+    def bridges_of(self, networks: set) -> list:
+        """The bridges of those of its libvirt networks named in networks (a class's own)."""
+        return [b for net, b in self.bridges if net in networks]
+
+    def used(self, own: set) -> list:
+        """Its networks but those on the bridges of the libvirt networks own (a class's)."""
+        mine = set(self.bridges_of(own))
+        return [n for i, n in self.networks or () if i not in mine]
+
 
 def ssh_argv(lab, server, command: str, timeout: int = READ_TIMEOUT) -> list:
     """OpenSSH's ssh running command on a remote server as vagrant-libvirt reaches it (the same

@@ -96,10 +96,6 @@ class Door:
     user: str                    # the gateway's one login account
     host_key: PublicKey
 
-    @property
-    def where(self) -> str:
-        return "this host" if self.server is None else f"server {self.server.name}"
-
 
 def _handout(lab, s: SeatStatus, door: Door) -> handout.Handout:
     rec = s.nodes
@@ -156,6 +152,18 @@ def _here(lab, seats: list, start: bool) -> Door:
     return door
 
 
+def _remote_login(lab, server: Server) -> tuple:
+    """(file, user): the account a remote server's gateway logs students in as, as its last
+    start said (kept in that file); before one, the user ssh is given for the server, else ours."""
+    login = class_folder(lab) / f"gateway-{server.name}" / "login"
+    user = login.read_text().strip() if login.exists() else None
+    return login, user or server.user or pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _remote_address(server: Server) -> str:
+    return server.gateway_address or server.host
+
+
 def _on(lab, server: Server, seats: list, start: bool) -> Door:
     """The gateway on a remote server, for the seats whose copies are there (gateway/remote.py):
     its host key kept here, its files and process there, in one SSH command. Its login account
@@ -163,9 +171,8 @@ def _on(lab, server: Server, seats: list, start: bool) -> Door:
     folder = class_folder(lab) / f"gateway-{server.name}"
     folder.mkdir(exist_ok=True)
     folder.chmod(0o700)
-    key, known_user = folder / "ssh_host_ed25519_key", folder / "login"
-    user = known_user.read_text().strip() if known_user.exists() else \
-        server.user or pwd.getpwuid(os.geteuid()).pw_name
+    key = folder / "ssh_host_ed25519_key"
+    known_user, user = _remote_login(lab, server)
     host_key = keys.ensure_pair(key, f"k8s-lab-gateway@{lab.name}-{server.name}")
     if start:
         lines, config = _texts(lab, seats, remote.files(), remote.USER, listen="0.0.0.0")
@@ -176,8 +183,8 @@ def _on(lab, server: Server, seats: list, start: bool) -> Door:
             user = said[2]
             write_if_changed(known_user, user + "\n")
         ui.info(f"gateway on server {server.name}: {said[0] if said else 'running'}, students "
-                f"reach it as {user}@{server.gateway_address or server.host} port {lab.gateway.port}")
-    return Door(server, server.gateway_address or server.host, user, host_key)
+                f"reach it as {user}@{_remote_address(server)} port {lab.gateway.port}")
+    return Door(server, _remote_address(server), user, host_key)
 
 
 def refresh(lab, start: bool = True) -> list[SeatStatus]:
@@ -232,9 +239,7 @@ def describe(lab) -> str:
     lines = [f"gateway {where}: running (pid {pid}, {how})" if pid else
              f"gateway {where}: not running (`invoke gateway` starts it)"]
     for server in _remote_servers(lab):
-        login = class_folder(lab) / f"gateway-{server.name}" / "login"
-        user = login.read_text().strip() if login.exists() else server.user or login_user(lab)
-        where = (f"{user}@{server.gateway_address or server.host} "
+        where = (f"{_remote_login(lab, server)[1]}@{_remote_address(server)} "
                  f"port {lab.gateway.port} (server {server.name})")
         try:
             pid = remote.run(lab, server, remote.status_script(lab.name), "status")
